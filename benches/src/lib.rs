@@ -1,0 +1,78 @@
+//! Shared conventions for perfkit's criterion benchmarks.
+//!
+//! Every bench target in this package (one per area: `simd`, `encoding`, `memory`,
+//! `layout`, ...) follows the same naming scheme so that `cargo xtask bench` can build its
+//! report without a per-bench table:
+//!
+//! - a criterion **group** is one task at one shape of input, e.g. `sum_f32`;
+//! - the **function id** names the contender: `naive` for the plain-Rust baseline,
+//!   `perfkit` (or `perfkit/<variant>`, e.g. `perfkit/avx2`) for ours, `hand/<what>` for
+//!   hand-written reference code, and the peer crate's name (`simsimd`, `prost`, ...)
+//!   for every other contender;
+//! - the **parameter** is the input size, e.g. `4096`;
+//! - every group sets a [`criterion::Throughput`] so the report can show elements/s or bytes/s.
+//!
+//! Inputs come from [`perfkit_testkit`] with [`perfkit_testkit::DEFAULT_SEED`], so figures are
+//! comparable across runs.
+#![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use criterion::Criterion;
+
+/// How a contender's name classifies it in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContenderKind {
+    /// The plain-Rust baseline every ratio is taken against (`naive`).
+    Naive,
+    /// perfkit itself (`perfkit`, `perfkit/<variant>`).
+    Perfkit,
+    /// Hand-written reference code (`hand/<what>`).
+    Hand,
+    /// A peer crate.
+    Peer,
+}
+
+/// Classifies a contender by its function id (see the crate docs).
+#[must_use]
+pub fn contender_kind(name: &str) -> ContenderKind {
+    let head = name.split('/').next().unwrap_or(name);
+    match head {
+        "naive" => ContenderKind::Naive,
+        "perfkit" => ContenderKind::Perfkit,
+        "hand" => ContenderKind::Hand,
+        _ => ContenderKind::Peer,
+    }
+}
+
+/// The criterion configuration every bench target uses.
+///
+/// With `PERFKIT_BENCH_QUICK=1` in the environment (set by `cargo xtask bench --quick`)
+/// warm-up and measurement are shortened so the whole suite runs in a few minutes.
+#[must_use]
+pub fn criterion() -> Criterion {
+    let quick = std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0");
+    let c = Criterion::default().noise_threshold(0.03);
+    if quick {
+        c.warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1))
+            .sample_size(20)
+    } else {
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contender_names_classify() {
+        assert_eq!(contender_kind("naive"), ContenderKind::Naive);
+        assert_eq!(contender_kind("perfkit"), ContenderKind::Perfkit);
+        assert_eq!(contender_kind("perfkit/avx512"), ContenderKind::Perfkit);
+        assert_eq!(contender_kind("hand/avx512x4"), ContenderKind::Hand);
+        assert_eq!(contender_kind("simsimd"), ContenderKind::Peer);
+        assert_eq!(contender_kind("naive-ish"), ContenderKind::Peer);
+    }
+}

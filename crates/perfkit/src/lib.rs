@@ -1,0 +1,15 @@
+//! perfkit: the proven Rust performance techniques as small crates you can depend on one at
+//! a time, and this facade that re-exports them.
+//!
+//! The facade adds no logic of its own: each member crate is a module here behind a feature
+//! of the same name (`simd`, `encoding`, `memory`, `layout`, `profile`, all on by default), and
+//! [`prelude`] gathers the names most programs use. Depend on a single crate
+//! (`perfkit-simd`, ...) when you need only that; depend on `perfkit` for all of them.
+//!
+//! ```
+//! use perfkit::prelude::*;
+//! ```
+#![forbid(unsafe_code)]
+
+/// The names most programs use, from every enabled member crate.
+pub mod prelude {}
