@@ -11,5 +11,27 @@
 //! ```
 #![forbid(unsafe_code)]
 
+/// Scope timers, latency histograms and regression detection: the `perfkit-profile` crate
+/// (feature `profile`).
+///
+/// ```
+/// use perfkit::prelude::*;
+///
+/// let mut latency = Histogram::new(); // nanoseconds
+/// let mut watch = Stopwatch::start();
+/// {
+///     profile!("facade/scope");
+///     latency.record(watch.lap());
+/// }
+/// assert_eq!(latency.len(), 1);
+/// assert_eq!(perfkit::profile::snapshot().get("facade/scope").map(|s| s.count()), Some(1));
+/// ```
+#[cfg(feature = "profile")]
+#[doc(inline)]
+pub use perfkit_profile as profile;
+
 /// The names most programs use, from every enabled member crate.
-pub mod prelude {}
+pub mod prelude {
+    #[cfg(feature = "profile")]
+    pub use perfkit_profile::{Histogram, Stopwatch, profile};
+}
