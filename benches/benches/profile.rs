@@ -5,8 +5,10 @@
 //!   digits: the same 1/128 sub-bucket resolution, full `u64` range, `saturating_record`,
 //!   its infallible path), `naive` (push into a `Vec` that keeps its capacity).
 //! - `histogram_percentile/N`: p50, p90, p99 and p99.9 of those N values (throughput is the
-//!   4 queries). `perfkit` and `hdrhistogram` query a filled histogram; `naive` sorts an
-//!   unsorted copy of the values (made outside the timing) and indexes it.
+//!   4 queries). `perfkit` and `hdrhistogram` query a filled histogram four times,
+//!   `perfkit/multi` (`percentiles`) and `hdrhistogram/multi` (`value_at_quantiles`) in one
+//!   pass; `naive` sorts an unsorted copy of the values (made outside the timing) and
+//!   indexes it.
 //! - `profile_scope/1`: the cost of timing one empty scope. `perfkit` is `profile!`,
 //!   `perfkit/guard` a `ScopeGuard` found by name, `perfkit/record` the bookkeeping alone
 //!   (`record(name, ns)`, no clock), `hand/instant` a bare `Instant::now()` pair (the floor
@@ -106,8 +108,23 @@ fn percentile_group(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("perfkit", N), |b| {
         b.iter(|| QUANTILES.map(|q| black_box(&ours).percentile(q * 100.0)));
     });
+    g.bench_function(BenchmarkId::new("perfkit/multi", N), |b| {
+        b.iter(|| black_box(&ours).percentiles(QUANTILES.map(|q| q * 100.0)));
+    });
     g.bench_function(BenchmarkId::new("hdrhistogram", N), |b| {
         b.iter(|| QUANTILES.map(|q| black_box(&theirs).value_at_quantile(q)));
+    });
+    g.bench_function(BenchmarkId::new("hdrhistogram/multi", N), |b| {
+        b.iter(|| {
+            let mut out = [0u64; QUANTILES.len()];
+            for (o, v) in out
+                .iter_mut()
+                .zip(black_box(&theirs).value_at_quantiles(QUANTILES))
+            {
+                *o = v;
+            }
+            out
+        });
     });
     g.bench_function(BenchmarkId::new("naive", N), |b| {
         b.iter_batched_ref(
