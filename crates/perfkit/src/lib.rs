@@ -11,6 +11,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+/// SIMD kernels with runtime CPU dispatch (the `perfkit-simd` crate).
+#[cfg(feature = "simd")]
+pub use perfkit_simd as simd;
+
 /// Scope timers, latency histograms and regression detection: the `perfkit-profile` crate
 /// (feature `profile`).
 ///
@@ -34,4 +38,6 @@ pub use perfkit_profile as profile;
 pub mod prelude {
     #[cfg(feature = "profile")]
     pub use perfkit_profile::{Histogram, Stopwatch, profile};
+    #[cfg(feature = "simd")]
+    pub use perfkit_simd::{Level, Simd};
 }
