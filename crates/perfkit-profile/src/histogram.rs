@@ -602,10 +602,24 @@ impl fmt::Debug for Histogram {
 }
 
 impl Extend<u64> for Histogram {
+    /// Records every value. Equivalent to calling [`Histogram::record`] on each, but the
+    /// count, sum, min and max are kept in registers and stored once, so recording a batch
+    /// costs little more than its bucket increments.
     fn extend<I: IntoIterator<Item = u64>>(&mut self, iter: I) {
+        let (mut len, mut sum, mut min, mut max) = (0u64, 0u128, u64::MAX, 0u64);
+        let precision = self.precision;
         for v in iter {
-            self.record(v);
+            let i = bucket_index(v, precision);
+            self.counts[i] = self.counts[i].saturating_add(1);
+            len = len.saturating_add(1);
+            sum = sum.saturating_add(u128::from(v));
+            min = min.min(v);
+            max = max.max(v);
         }
+        self.len = self.len.saturating_add(len);
+        self.sum = self.sum.saturating_add(sum);
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
     }
 }
 
