@@ -105,22 +105,39 @@ pub fn llvm_major(version_output: &str) -> Option<u32> {
         .ok()
 }
 
-/// From `llvm-profdata show --all-functions` output: (functions in the profile, functions
-/// whose entry count is non-zero, i.e. that the training run executed).
+/// From `llvm-profdata show --all-functions --counts` output: (functions in the profile,
+/// functions the training run executed, i.e. with a non-zero function or block count).
 #[must_use]
 pub fn profile_coverage(show_output: &str) -> (usize, usize) {
-    let counts: Vec<u64> = show_output
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("Function count:"))
-        .filter_map(|v| v.trim().parse().ok())
-        .collect();
-    let executed = counts.iter().filter(|&&c| c > 0).count();
-    let total = show_output
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Total functions:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(counts.len());
-    (total, executed)
+    let mut functions = 0;
+    let mut executed = 0;
+    // Whether the function being read has shown a non-zero count yet.
+    let mut current_hot: Option<bool> = None;
+    for line in show_output.lines() {
+        let is_header = line.starts_with("  ") && !line.starts_with("   ") && line.ends_with(':');
+        if is_header {
+            functions += 1;
+            executed += usize::from(current_hot == Some(true));
+            current_hot = Some(false);
+            continue;
+        }
+        let t = line.trim();
+        let counts = t
+            .strip_prefix("Function count:")
+            .or_else(|| t.strip_prefix("Block counts:"));
+        if let (Some(counts), Some(hot)) = (counts, current_hot.as_mut()) {
+            *hot |= counts
+                .split(|c: char| !c.is_ascii_digit())
+                .any(|n| n.parse::<u64>().is_ok_and(|n| n > 0));
+        }
+        if !line.starts_with(' ') {
+            // The summary after the last function.
+            executed += usize::from(current_hot == Some(true));
+            current_hot = None;
+        }
+    }
+    executed += usize::from(current_hot == Some(true));
+    (functions, executed)
 }
 
 /// The toolchain's `llvm-profdata`, checked against rustc's LLVM.
@@ -234,7 +251,37 @@ fn build(
     })
 }
 
-fn run_workload(exe: &Path, args: &[String], cwd: &Path, capture: bool) -> Result<(f64, String)> {
+/// One timed run: wall-clock seconds, and CPU seconds (user + system) where the OS reports
+/// them, which machine load disturbs less than wall-clock time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Timing {
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+/// CPU seconds used by this process's waited-for children, from `/proc/self/stat`'s
+/// `cutime` and `cstime` fields (in USER_HZ ticks, 100 per second on Linux).
+#[must_use]
+pub fn children_cpu_seconds(stat: &str) -> Option<f64> {
+    // The command name (field 2) is in parentheses and may contain spaces: skip past it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state); cutime is field 16, cstime field 17.
+    let cutime: u64 = fields.get(13)?.parse().ok()?;
+    let cstime: u64 = fields.get(14)?.parse().ok()?;
+    Some((cutime + cstime) as f64 / 100.0)
+}
+
+fn children_cpu() -> Option<f64> {
+    children_cpu_seconds(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+fn run_workload(
+    exe: &Path,
+    args: &[String],
+    cwd: &Path,
+    capture: bool,
+) -> Result<(Timing, String)> {
     let mut cmd = Command::new(exe);
     cmd.args(args)
         .current_dir(cwd)
@@ -245,11 +292,13 @@ fn run_workload(exe: &Path, args: &[String], cwd: &Path, capture: bool) -> Resul
         } else {
             Stdio::null()
         });
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let out = cmd
         .output()
         .map_err(|e| Failure::new(format!("cannot run {}: {e}", exe.display())))?;
-    let secs = start.elapsed().as_secs_f64();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_before.zip(children_cpu()).map(|(a, b)| b - a);
     if !out.status.success() {
         return Err(Failure::new(format!(
             "`{}` failed ({})",
@@ -257,7 +306,10 @@ fn run_workload(exe: &Path, args: &[String], cwd: &Path, capture: bool) -> Resul
             out.status
         )));
     }
-    Ok((secs, String::from_utf8_lossy(&out.stdout).into_owned()))
+    Ok((
+        Timing { wall, cpu },
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
 }
 
 fn profraws(dir: &Path) -> Result<Vec<PathBuf>> {
@@ -354,7 +406,7 @@ pub fn run(args: &[String]) -> Result<()> {
     )?;
     let show = util::output(
         Command::new(&profdata)
-            .args(["show", "--all-functions"])
+            .args(["show", "--all-functions", "--counts"])
             .arg(&merged),
     )?;
     let (profiled, executed) = profile_coverage(&show);
@@ -394,23 +446,21 @@ pub fn run(args: &[String]) -> Result<()> {
         };
         for is_pgo in order {
             let exe = if is_pgo { &optimized.exe } else { &release.exe };
-            let (secs, _) = run_workload(exe, &train_args, &ws.workspace_root, false)?;
+            let (t, _) = run_workload(exe, &train_args, &ws.workspace_root, false)?;
             if is_pgo {
-                times_pgo.push(secs);
+                times_pgo.push(t);
             } else {
-                times_release.push(secs);
+                times_release.push(t);
             }
         }
         progress(format!(
-            "run {}/{runs}: release {:.3} s, pgo {:.3} s",
+            "run {}/{runs}: release {:.3} s, pgo {:.3} s (wall clock)",
             i + 1,
-            times_release[i],
-            times_pgo[i]
+            times_release[i].wall,
+            times_pgo[i].wall
         ));
     }
-    let med_release = util::median(&times_release).expect("runs >= 1");
-    let med_pgo = util::median(&times_pgo).expect("runs >= 1");
-    let speedup = med_release / med_pgo;
+    let summary = Summary::new(&times_release, &times_pgo);
 
     let bin_dir = out.join("bin");
     util::create_dir(&bin_dir)?;
@@ -430,19 +480,50 @@ pub fn run(args: &[String]) -> Result<()> {
         missing: optimized.missing_profile_warnings,
         times_release: &times_release,
         times_pgo: &times_pgo,
-        speedup,
+        summary,
         same_output,
         exe: &final_exe,
     };
     let report_path = out.join("report.md");
     util::write(&report_path, &report.markdown())?;
-    println!(
-        "release median {:.3} s, PGO median {:.3} s: speedup {speedup:.3}× over {runs} runs each",
-        med_release, med_pgo
-    );
+    println!("{}", speedup_line("wall clock", summary.wall));
+    if let Some(cpu) = summary.cpu {
+        println!("{}", speedup_line("CPU time", cpu));
+    }
     println!("optimized binary: {}", final_exe.display());
     progress(format!("report: {}", report_path.display()));
     Ok(())
+}
+
+/// Medians of both builds: (release, PGO) for wall-clock and CPU seconds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Summary {
+    wall: (f64, f64),
+    cpu: Option<(f64, f64)>,
+}
+
+impl Summary {
+    fn new(release: &[Timing], pgo: &[Timing]) -> Self {
+        let med = |ts: &[Timing], f: fn(&Timing) -> Option<f64>| -> Option<f64> {
+            let v: Option<Vec<f64>> = ts.iter().map(f).collect();
+            util::median(&v?)
+        };
+        Self {
+            wall: (
+                med(release, |t| Some(t.wall)).unwrap_or(f64::NAN),
+                med(pgo, |t| Some(t.wall)).unwrap_or(f64::NAN),
+            ),
+            cpu: med(release, |t| t.cpu).zip(med(pgo, |t| t.cpu)),
+        }
+    }
+}
+
+/// `wall clock: release median 0.741 s, PGO median 0.652 s, speedup 1.137× (release / PGO)`.
+fn speedup_line(what: &str, (release, pgo): (f64, f64)) -> String {
+    format!(
+        "{what}: release median {release:.3} s, PGO median {pgo:.3} s, speedup {:.3}× (release / PGO)",
+        release / pgo
+    )
 }
 
 struct Report<'a> {
@@ -455,9 +536,9 @@ struct Report<'a> {
     profiled: usize,
     executed: usize,
     missing: usize,
-    times_release: &'a [f64],
-    times_pgo: &'a [f64],
-    speedup: f64,
+    times_release: &'a [Timing],
+    times_pgo: &'a [Timing],
+    summary: Summary,
     same_output: bool,
     exe: &'a Path,
 }
@@ -525,27 +606,46 @@ impl Report<'_> {
         }
         let _ = write!(
             s,
-            "\nBoth builds ran the same workload alternately, {} times each (wall-clock seconds). \
-             The release build uses the `release` profile (thin LTO) with your flags; the PGO \
-             build uses the `pgo` profile (fat LTO) plus `-Cprofile-use`, so the speedup is what \
-             switching to `cargo xtask pgo` gives, LTO included.\n\n| run | release (s) | PGO (s) |\n| --- | --- | --- |\n",
+            "\nBoth builds ran the same workload alternately, {} times each. The release build \
+             uses the `release` profile (thin LTO) with your flags; the PGO build uses the `pgo` \
+             profile (fat LTO) plus `-Cprofile-use`, so the speedup is what switching to \
+             `cargo xtask pgo` gives, LTO included. CPU time (user + system) is less disturbed \
+             by other load on the machine than wall-clock time.\n\n\
+             | run | release wall (s) | PGO wall (s) | release CPU (s) | PGO CPU (s) |\n\
+             | --- | --- | --- | --- | --- |\n",
             self.times_release.len()
         );
+        let cpu = |t: &Timing| t.cpu.map_or_else(|| "—".into(), |c| format!("{c:.2}"));
         for (i, (r, p)) in self.times_release.iter().zip(self.times_pgo).enumerate() {
-            let _ = writeln!(s, "| {} | {r:.3} | {p:.3} |", i + 1);
+            let _ = writeln!(
+                s,
+                "| {} | {:.3} | {:.3} | {} | {} |",
+                i + 1,
+                r.wall,
+                p.wall,
+                cpu(r),
+                cpu(p)
+            );
         }
-        let mr = util::median(self.times_release).unwrap_or(f64::NAN);
-        let mp = util::median(self.times_pgo).unwrap_or(f64::NAN);
+        let m = &self.summary;
+        let (cr, cp) = m.cpu.map_or(("—".into(), "—".into()), |(r, p)| {
+            (format!("{r:.2}"), format!("{p:.2}"))
+        });
         let _ = write!(
             s,
-            "| **median** | **{mr:.3}** | **{mp:.3}** |\n\n**Speedup: {:.3}×** (release median / PGO median).{}\n",
-            self.speedup,
-            if self.same_output {
-                " Both builds printed identical output."
-            } else {
-                " Warning: the builds printed different output."
-            }
+            "| **median** | **{:.3}** | **{:.3}** | **{cr}** | **{cp}** |\n\n{}\n\n",
+            m.wall.0,
+            m.wall.1,
+            speedup_line("wall clock", m.wall)
         );
+        if let Some(cpu) = m.cpu {
+            let _ = writeln!(s, "{}\n", speedup_line("CPU time", cpu));
+        }
+        s.push_str(if self.same_output {
+            "Both builds printed identical output.\n"
+        } else {
+            "Warning: the two builds printed different output for the same arguments.\n"
+        });
         s
     }
 }
@@ -616,12 +716,48 @@ mod tests {
         assert_eq!(llvm_major(v), Some(22));
         assert_eq!(llvm_major("Ubuntu LLVM version 18.1.3\n"), Some(18));
         assert_eq!(llvm_major("nothing"), None);
-        let show = "Counters:\n  main:\n    Hash: 0x1\n    Counters: 3\n    Function count: 1\n  \
-                    cold:\n    Hash: 0x2\n    Counters: 1\n    Function count: 0\n  \
-                    hot:\n    Hash: 0x3\n    Counters: 9\n    Function count: 250000\n\
+        // The shape of LLVM 22's output for an IR-level profile.
+        let show = "Counters:\n  a.cgu.0;_ZN4main:\n    Hash: 0x1\n    Counters: 3\n    Block counts: [1, 0, 7]\n  \
+                    _ZN4cold:\n    Hash: 0x2\n    Counters: 1\n    Block counts: [0]\n  \
+                    _ZN3hot:\n    Hash: 0x3\n    Counters: 2\n    Block counts: [250000, 3]\n\
                     Instrumentation level: IR  entry_first = 0\nFunctions shown: 3\nTotal functions: 3\n";
         assert_eq!(profile_coverage(show), (3, 2));
+        // Front-end profiles print a function count too.
+        let fe = "Counters:\n  f:\n    Hash: 0x1\n    Counters: 1\n    Function count: 0\n  \
+                  g:\n    Hash: 0x2\n    Counters: 1\n    Function count: 9\n";
+        assert_eq!(profile_coverage(fe), (2, 1));
         assert_eq!(profile_coverage(""), (0, 0));
+    }
+
+    #[test]
+    fn child_cpu_time_from_proc_stat() {
+        // A real /proc/self/stat line, with a command name that has a space and a parenthesis.
+        let stat = "4242 (xt (ask) S 1 4242 4242 0 -1 4194304 900 1200 0 0 7 3 250 31 20 0 1 0 123 4096 100 18446744073709551615";
+        assert_eq!(children_cpu_seconds(stat), Some(2.81));
+        assert_eq!(children_cpu_seconds("garbage"), None);
+        let t = |wall, cpu| Timing {
+            wall,
+            cpu: Some(cpu),
+        };
+        let s = Summary::new(
+            &[t(3.0, 2.0), t(1.0, 1.0), t(2.0, 1.5)],
+            &[t(1.0, 1.0), t(2.0, 1.0), t(1.5, 0.5)],
+        );
+        assert_eq!(s.wall, (2.0, 1.5));
+        assert_eq!(s.cpu, Some((1.5, 1.0)));
+        assert_eq!(
+            speedup_line("CPU time", s.cpu.unwrap()),
+            "CPU time: release median 1.500 s, PGO median 1.000 s, speedup 1.500× (release / PGO)"
+        );
+        // CPU time missing from any run: no CPU median.
+        let partial = Summary::new(
+            &[Timing {
+                wall: 1.0,
+                cpu: None,
+            }],
+            &[t(1.0, 1.0)],
+        );
+        assert_eq!(partial.cpu, None);
     }
 
     #[test]

@@ -611,7 +611,9 @@ pub(crate) mod tests {
         let h = html(&r);
         assert!(h.starts_with("<!DOCTYPE html>"));
         assert!(h.ends_with("</html>\n"));
-        for forbidden in ["<script", "<link", "src=", "href=", "url(", "@import", "https:"] {
+        for forbidden in [
+            "<script", "<link", "src=", "href=", "url(", "@import", "https:",
+        ] {
             assert!(!h.contains(forbidden), "{forbidden}");
         }
         // The only URL is the SVG namespace name, which is never fetched.

@@ -205,6 +205,16 @@ fn stripped_size(exe: &Path, out: &Path) -> Result<u64> {
     ))
 }
 
+/// `name` cut to at most `max` characters, marking the cut with `…`.
+fn shorten(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        return name.to_string();
+    }
+    let mut s: String = name.chars().take(max - 1).collect();
+    s.push('…');
+    s
+}
+
 fn table(rows: &[(String, u64)], total_text: u64) -> String {
     let mut s = String::new();
     for (name, size) in rows {
@@ -238,6 +248,12 @@ pub fn run(args: &[String]) -> Result<()> {
             || ws.workspace_root.join("bloat-budget.toml"),
             PathBuf::from,
         );
+        if !path.is_file() {
+            return Err(Failure::new(format!(
+                "no budget file at {}: create it with an [example.NAME] table (format: the comment at the top of the repository's bloat-budget.toml)",
+                path.display()
+            )));
+        }
         let budgets = budget::parse(&util::read(&path)?)
             .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
         let key = format!("{}.{}", target.kind, target.name);
@@ -288,7 +304,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .iter()
         .map(|x| {
             let krate = x.krate.as_deref().unwrap_or("?");
-            (format!("[{krate}] {}", x.name), x.size)
+            (format!("[{krate}] {}", shorten(&x.name, 110)), x.size)
         })
         .collect();
     let mut text = format!(
@@ -354,6 +370,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.crates[1].name, "[Unknown]");
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("abc", 4), "abc");
         let t = table(&[("std".into(), 277_363)], 302_399);
         assert_eq!(t, "   270.9 KiB   91.7%  std\n");
     }
