@@ -373,8 +373,8 @@ fn run_target(
             let t = line.trim_start();
             let noise = t.is_empty()
                 || t.starts_with("Found ")
-                || t.contains("% high ")
-                || t.contains("% low ");
+                || t.contains("%) high ")
+                || t.contains("%) low ");
             if !noise {
                 println!("    {line}");
             }

@@ -13,7 +13,7 @@ const LABEL_W: f64 = 230.0;
 const VALUE_W: f64 = 120.0;
 const BAR_H: f64 = 16.0;
 const ROW_H: f64 = 22.0;
-const TOP: f64 = 30.0;
+const TOP: f64 = 46.0;
 
 fn colour(kind: Kind) -> &'static str {
     match kind {
@@ -101,6 +101,21 @@ pub fn group_chart(group: &str, entries: &[&Entry]) -> String {
         "<text x=\"0\" y=\"16\" fill=\"#555\">{}</text>",
         escape(&sc.caption)
     );
+    // Legend: one swatch per kind present, on the row under the caption.
+    let mut kinds: Vec<Kind> = entries.iter().map(|e| e.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut lx = 0.0;
+    for k in kinds {
+        let _ = writeln!(
+            s,
+            "<rect x=\"{lx:.1}\" y=\"24.0\" width=\"10.0\" height=\"10.0\" fill=\"{}\"/><text x=\"{:.1}\" y=\"33.0\">{}</text>",
+            colour(k),
+            lx + 14.0,
+            k.as_str()
+        );
+        lx += 80.0;
+    }
     for (i, (e, (v, lo, hi, label))) in entries.iter().zip(&sc.bars).enumerate() {
         let y = TOP + ROW_H * i as f64;
         let name = match &e.measurement.parameter {
@@ -193,7 +208,11 @@ mod tests {
             let svg = group_chart(group, &entries);
             check_well_formed(&svg);
             assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-            assert_eq!(svg.matches("<rect").count(), entries.len());
+            let mut kinds: Vec<Kind> = entries.iter().map(|e| e.kind).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            // One bar per entry plus one legend swatch per kind.
+            assert_eq!(svg.matches("<rect").count(), entries.len() + kinds.len());
             assert!(!svg.contains("<script"));
         }
     }
@@ -209,7 +228,7 @@ mod tests {
         let svg = group_chart("sum_u64", &entries);
         let widths: Vec<f64> = svg
             .lines()
-            .filter(|l| l.starts_with("<rect"))
+            .filter(|l| l.starts_with("<rect x=\"230.0\""))
             .map(|l| {
                 let w = l.split("width=\"").nth(1).unwrap();
                 w[..w.find('"').unwrap()].parse().unwrap()
