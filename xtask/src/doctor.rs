@@ -16,6 +16,7 @@ const SPEC: Spec = Spec {
     flags: &[],
     positional: &[],
     trailing: None,
+    build_target: false,
 };
 
 /// One line of the checklist.

@@ -32,6 +32,43 @@ pub struct Spec {
     pub positional: &'static [&'static str],
     /// Whether arguments after `--` are collected (otherwise `--` is an error).
     pub trailing: Option<&'static str>,
+    /// Whether the command builds one binary and takes [`TARGET_FLAGS`].
+    pub build_target: bool,
+}
+
+/// `--example NAME | --bin NAME` and `-p PKG`, for commands that build one binary
+/// (resolved by `util::BuildTarget::resolve`).
+pub const TARGET_FLAGS: [Flag; 3] = [
+    Flag {
+        long: "--example",
+        short: None,
+        value: Some("NAME"),
+        help: "this example [default: metrics_pipeline if it exists, else pgo_workload]",
+    },
+    Flag {
+        long: "--bin",
+        short: None,
+        value: Some("NAME"),
+        help: "this binary",
+    },
+    Flag {
+        long: "--package",
+        short: Some("-p"),
+        value: Some("PKG"),
+        help: "the package that has it [default: perfkit, or the one with --bin]",
+    },
+];
+
+impl Spec {
+    /// Every flag the command accepts, `--help` aside.
+    pub fn all_flags(&self) -> impl Iterator<Item = &Flag> {
+        let target: &[Flag] = if self.build_target {
+            &TARGET_FLAGS
+        } else {
+            &[]
+        };
+        target.iter().chain(self.flags)
+    }
 }
 
 /// The arguments, checked against a [`Spec`].
@@ -118,8 +155,7 @@ pub fn parse(spec: &Spec, args: &[String]) -> Result<Parsed> {
                 _ => (arg.as_str(), None),
             };
             let flag = spec
-                .flags
-                .iter()
+                .all_flags()
                 .find(|f| f.long == name || f.short == Some(name))
                 .ok_or_else(|| usage_error(spec, format!("unknown flag `{name}`")))?;
             if out.switch(flag.long) {
@@ -165,8 +201,7 @@ pub fn help(spec: &Spec) -> String {
         spec.command, spec.about, spec.command, spec.usage
     );
     let mut rows: Vec<(String, &str)> = spec
-        .flags
-        .iter()
+        .all_flags()
         .map(|f| {
             let mut left = match f.short {
                 Some(short) => format!("{short}, {}", f.long),
@@ -214,27 +249,10 @@ mod tests {
                 value: Some("PCT"),
                 help: "pct",
             },
-            Flag {
-                long: "--package",
-                short: Some("-p"),
-                value: Some("PKG"),
-                help: "package",
-            },
-            Flag {
-                long: "--bin",
-                short: None,
-                value: Some("NAME"),
-                help: "bin",
-            },
-            Flag {
-                long: "--example",
-                short: None,
-                value: Some("NAME"),
-                help: "example",
-            },
         ],
         positional: &["FILTER"],
         trailing: Some("ARGS"),
+        build_target: true,
     };
 
     fn args(s: &[&str]) -> Vec<String> {
@@ -301,8 +319,15 @@ mod tests {
         );
         let no_trailing = Spec {
             trailing: None,
+            build_target: false,
             ..SPEC
         };
+        assert!(
+            parse(&no_trailing, &args(&["--bin", "x"]))
+                .unwrap_err()
+                .message
+                .starts_with("unknown flag `--bin`")
+        );
         assert!(
             parse(&no_trailing, &args(&["--", "x"]))
                 .unwrap_err()
@@ -314,7 +339,7 @@ mod tests {
     #[test]
     fn help_lists_every_flag() {
         let h = help(&SPEC);
-        for f in SPEC.flags {
+        for f in SPEC.flags.iter().chain(&TARGET_FLAGS) {
             assert!(h.contains(f.long), "{h}");
         }
         assert!(h.contains("-p, --package PKG"));

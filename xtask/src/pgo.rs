@@ -26,34 +26,15 @@ const SPEC: Spec = Spec {
     about: "build a profile-guided optimized binary, train it on its own workload and \
             measure it against the plain release build (default: the perfkit facade's \
             `metrics_pipeline` example, or `pgo_workload` until that exists)",
-    flags: &[
-        Flag {
-            long: "--example",
-            short: None,
-            value: Some("NAME"),
-            help: "optimize this example",
-        },
-        Flag {
-            long: "--bin",
-            short: None,
-            value: Some("NAME"),
-            help: "optimize this binary",
-        },
-        Flag {
-            long: "--package",
-            short: Some("-p"),
-            value: Some("PKG"),
-            help: "the package that has the target [default: perfkit, or the one with --bin]",
-        },
-        Flag {
-            long: "--runs",
-            short: None,
-            value: Some("N"),
-            help: "timed runs of each build, alternating [default: 5]",
-        },
-    ],
+    flags: &[Flag {
+        long: "--runs",
+        short: None,
+        value: Some("N"),
+        help: "timed runs of each build, alternating [default: 5]",
+    }],
     positional: &[],
     trailing: Some("TRAIN_ARGS"),
+    build_target: true,
 };
 
 /// The user's rustc flags as cargo would read them: `CARGO_ENCODED_RUSTFLAGS` (separated by

@@ -436,28 +436,10 @@ mod tests {
             command: "t",
             usage: "",
             about: "",
-            flags: &[
-                crate::flags::Flag {
-                    long: "--example",
-                    short: None,
-                    value: Some("N"),
-                    help: "",
-                },
-                crate::flags::Flag {
-                    long: "--bin",
-                    short: None,
-                    value: Some("N"),
-                    help: "",
-                },
-                crate::flags::Flag {
-                    long: "--package",
-                    short: Some("-p"),
-                    value: Some("P"),
-                    help: "",
-                },
-            ],
+            flags: &[],
             positional: &[],
             trailing: None,
+            build_target: true,
         };
         let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
         BuildTarget::resolve(&workspace(), &crate::flags::parse(&spec, &args)?)

@@ -65,6 +65,7 @@ const SPEC: Spec = Spec {
     ],
     positional: &["FILTER"],
     trailing: None,
+    build_target: false,
 };
 
 /// Criterion flags for `--quick` (the same shortening `perfkit_benches::criterion()` applies

@@ -25,24 +25,6 @@ const SPEC: Spec = Spec {
             (via cargo-bloat), optionally checked against bloat-budget.toml",
     flags: &[
         Flag {
-            long: "--example",
-            short: None,
-            value: Some("NAME"),
-            help: "measure this example [default: metrics_pipeline, or pgo_workload]",
-        },
-        Flag {
-            long: "--bin",
-            short: None,
-            value: Some("NAME"),
-            help: "measure this binary",
-        },
-        Flag {
-            long: "--package",
-            short: Some("-p"),
-            value: Some("PKG"),
-            help: "the package that has the target [default: perfkit, or the one with --bin]",
-        },
-        Flag {
             long: "--check",
             short: None,
             value: None,
@@ -69,6 +51,7 @@ const SPEC: Spec = Spec {
     ],
     positional: &[],
     trailing: None,
+    build_target: true,
 };
 
 const INSTALL: &str = "cargo install cargo-bloat --locked";
