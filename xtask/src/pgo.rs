@@ -7,8 +7,11 @@
 //! 3. run the training workload (the target with TRAIN_ARGS) and merge its `.profraw` files;
 //! 4. rebuild with `-Cprofile-use` under the `pgo` profile, in another target directory, and
 //!    count the functions the profile covered;
-//! 5. run the plain release build and the PGO build alternately, N times each, on the same
-//!    workload, and report the medians and the speedup (`target/perfkit/pgo/report.md`).
+//! 5. run the plain release build, the `pgo` profile built without profile data, and the PGO
+//!    build in rotating order, N times each, on the same workload, and report the medians and
+//!    two speedups (`target/perfkit/pgo/report.md`): PGO against release (what switching
+//!    gives) and against the same profile without profile data (PGO's own share, apart from
+//!    the `pgo` profile's fat LTO).
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -406,42 +409,46 @@ pub fn run(args: &[String]) -> Result<()> {
     ));
     progress("plain release build for comparison (your usual target directory and flags)");
     let release = build(&target, "release", None, None)?;
+    progress("`pgo` profile without profile data, to separate PGO's share from fat LTO's");
+    let lto_only = build(&target, "pgo", Some(&out.join("target-lto")), Some(&user))?;
 
+    let builds = [
+        ("release", &release.exe),
+        ("pgo profile, no profile data", &lto_only.exe),
+        ("PGO", &optimized.exe),
+    ];
     progress(format!(
-        "[5/5] measuring: {runs} alternating runs of each build"
+        "[5/5] measuring: {runs} rounds, each build once per round in rotating order"
     ));
-    let (_, release_out) = run_workload(&release.exe, &train_args, &ws.workspace_root, true)?;
-    let (_, pgo_out) = run_workload(&optimized.exe, &train_args, &ws.workspace_root, true)?;
-    let same_output = release_out == pgo_out;
-    if !same_output {
-        warn("the release and PGO builds printed different output for the same arguments");
+    let mut outputs = Vec::new();
+    for (_, exe) in &builds {
+        outputs.push(run_workload(exe, &train_args, &ws.workspace_root, true)?.1);
     }
-    let mut times_release = Vec::with_capacity(runs);
-    let mut times_pgo = Vec::with_capacity(runs);
+    let same_output = outputs.iter().all(|o| *o == outputs[0]);
+    if !same_output {
+        warn("the builds printed different output for the same arguments");
+    }
+    let mut times: Vec<Vec<Timing>> = vec![Vec::with_capacity(runs); builds.len()];
     for i in 0..runs {
-        // Alternate which build goes first so drift in machine load hits both alike.
-        let order = if i % 2 == 0 {
-            [false, true]
-        } else {
-            [true, false]
-        };
-        for is_pgo in order {
-            let exe = if is_pgo { &optimized.exe } else { &release.exe };
-            let (t, _) = run_workload(exe, &train_args, &ws.workspace_root, false)?;
-            if is_pgo {
-                times_pgo.push(t);
-            } else {
-                times_release.push(t);
-            }
+        // Rotate which build goes first so drift in machine load hits all of them alike.
+        for k in 0..builds.len() {
+            let b = (i + k) % builds.len();
+            let (t, _) = run_workload(builds[b].1, &train_args, &ws.workspace_root, false)?;
+            times[b].push(t);
         }
+        let walls: Vec<String> = builds
+            .iter()
+            .zip(&times)
+            .map(|((name, _), t)| format!("{name} {:.3} s", t[i].wall))
+            .collect();
         progress(format!(
-            "run {}/{runs}: release {:.3} s, pgo {:.3} s (wall clock)",
+            "round {}/{runs} (wall clock): {}",
             i + 1,
-            times_release[i].wall,
-            times_pgo[i].wall
+            walls.join(", ")
         ));
     }
-    let summary = Summary::new(&times_release, &times_pgo);
+    let medians: Vec<Summary> = times.iter().map(|t| Summary::of(t)).collect();
+    let (release_m, lto_m, pgo_m) = (medians[0], medians[1], medians[2]);
 
     let bin_dir = out.join("bin");
     util::create_dir(&bin_dir)?;
@@ -449,6 +456,7 @@ pub fn run(args: &[String]) -> Result<()> {
     std::fs::copy(&optimized.exe, &final_exe)
         .map_err(|e| Failure::io("copy to", &final_exe, &e))?;
 
+    let lines = speedup_lines(&release_m, &lto_m, &pgo_m);
     let report = Report {
         target: &target,
         train_args: &train_args,
@@ -459,52 +467,60 @@ pub fn run(args: &[String]) -> Result<()> {
         profiled,
         executed,
         missing: optimized.missing_profile_warnings,
-        times_release: &times_release,
-        times_pgo: &times_pgo,
-        summary,
+        names: builds.map(|(n, _)| n),
+        times: &times,
+        medians: &medians,
+        lines: &lines,
         same_output,
         exe: &final_exe,
     };
     let report_path = out.join("report.md");
     util::write(&report_path, &report.markdown())?;
-    println!("{}", speedup_line("wall clock", summary.wall));
-    if let Some(cpu) = summary.cpu {
-        println!("{}", speedup_line("CPU time", cpu));
+    for l in &lines {
+        println!("{l}");
     }
     println!("optimized binary: {}", final_exe.display());
     progress(format!("report: {}", report_path.display()));
     Ok(())
 }
 
-/// Medians of both builds: (release, PGO) for wall-clock and CPU seconds.
+/// Median seconds of one build's runs: wall clock, and CPU time when every run has it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Summary {
-    wall: (f64, f64),
-    cpu: Option<(f64, f64)>,
+    wall: f64,
+    cpu: Option<f64>,
 }
 
 impl Summary {
-    fn new(release: &[Timing], pgo: &[Timing]) -> Self {
-        let med = |ts: &[Timing], f: fn(&Timing) -> Option<f64>| -> Option<f64> {
-            let v: Option<Vec<f64>> = ts.iter().map(f).collect();
-            util::median(&v?)
-        };
+    fn of(runs: &[Timing]) -> Self {
+        let walls: Vec<f64> = runs.iter().map(|t| t.wall).collect();
+        let cpus: Option<Vec<f64>> = runs.iter().map(|t| t.cpu).collect();
         Self {
-            wall: (
-                med(release, |t| Some(t.wall)).unwrap_or(f64::NAN),
-                med(pgo, |t| Some(t.wall)).unwrap_or(f64::NAN),
-            ),
-            cpu: med(release, |t| t.cpu).zip(med(pgo, |t| t.cpu)),
+            wall: util::median(&walls).unwrap_or(f64::NAN),
+            cpu: cpus.and_then(|c| util::median(&c)),
         }
     }
 }
 
-/// `wall clock: release median 0.741 s, PGO median 0.652 s, speedup 1.137× (release / PGO)`.
-fn speedup_line(what: &str, (release, pgo): (f64, f64)) -> String {
-    format!(
-        "{what}: release median {release:.3} s, PGO median {pgo:.3} s, speedup {:.3}× (release / PGO)",
-        release / pgo
-    )
+/// The headline figures: PGO against plain release (what switching gives), and against the
+/// same `pgo` profile built without profile data (PGO's own share, fat LTO set aside); on
+/// CPU time when measured, else wall clock.
+fn speedup_lines(release: &Summary, lto_only: &Summary, pgo: &Summary) -> Vec<String> {
+    let pick = |s: &Summary, cpu: bool| if cpu { s.cpu } else { Some(s.wall) };
+    let mut out = Vec::new();
+    for (what, cpu) in [("CPU time", true), ("wall clock", false)] {
+        let (Some(r), Some(l), Some(p)) = (pick(release, cpu), pick(lto_only, cpu), pick(pgo, cpu))
+        else {
+            continue;
+        };
+        out.push(format!(
+            "{what}: PGO {p:.3} s vs release {r:.3} s: {:.3}× faster; vs the same profile without \
+             profile data {l:.3} s: {:.3}× (PGO's own share)",
+            r / p,
+            l / p
+        ));
+    }
+    out
 }
 
 struct Report<'a> {
@@ -517,9 +533,10 @@ struct Report<'a> {
     profiled: usize,
     executed: usize,
     missing: usize,
-    times_release: &'a [Timing],
-    times_pgo: &'a [Timing],
-    summary: Summary,
+    names: [&'static str; 3],
+    times: &'a [Vec<Timing>],
+    medians: &'a [Summary],
+    lines: &'a [String],
     same_output: bool,
     exe: &'a Path,
 }
@@ -587,41 +604,39 @@ impl Report<'_> {
         }
         let _ = write!(
             s,
-            "\nBoth builds ran the same workload alternately, {} times each. The release build \
-             uses the `release` profile (thin LTO) with your flags; the PGO build uses the `pgo` \
-             profile (fat LTO) plus `-Cprofile-use`, so the speedup is what switching to \
-             `cargo xtask pgo` gives, LTO included. CPU time (user + system) is less disturbed \
-             by other load on the machine than wall-clock time.\n\n\
-             | run | release wall (s) | PGO wall (s) | release CPU (s) | PGO CPU (s) |\n\
-             | --- | --- | --- | --- | --- |\n",
-            self.times_release.len()
+            "\nThe three builds ran the same workload {} times each, in rotating order. `release` \
+             is your usual release build (thin LTO, your flags); `pgo profile, no profile data` is \
+             the `pgo` profile (fat LTO) without `-Cprofile-use`; `PGO` adds the profile. PGO vs \
+             release is what switching to `cargo xtask pgo` gives; PGO vs the middle build is \
+             PGO's own share. CPU time (user + system) is less disturbed by other load on the \
+             machine than wall-clock time.\n\n| run |",
+            self.times.first().map_or(0, Vec::len)
         );
-        let cpu = |t: &Timing| t.cpu.map_or_else(|| "—".into(), |c| format!("{c:.2}"));
-        for (i, (r, p)) in self.times_release.iter().zip(self.times_pgo).enumerate() {
-            let _ = writeln!(
-                s,
-                "| {} | {:.3} | {:.3} | {} | {} |",
-                i + 1,
-                r.wall,
-                p.wall,
-                cpu(r),
-                cpu(p)
-            );
+        for n in self.names {
+            let _ = write!(s, " {n} wall (s) | {n} CPU (s) |");
         }
-        let m = &self.summary;
-        let (cr, cp) = m.cpu.map_or(("—".into(), "—".into()), |(r, p)| {
-            (format!("{r:.2}"), format!("{p:.2}"))
-        });
-        let _ = write!(
-            s,
-            "| **median** | **{:.3}** | **{:.3}** | **{cr}** | **{cp}** |\n\n{}\n\n",
-            m.wall.0,
-            m.wall.1,
-            speedup_line("wall clock", m.wall)
-        );
-        if let Some(cpu) = m.cpu {
-            let _ = writeln!(s, "{}\n", speedup_line("CPU time", cpu));
+        s.push_str("\n| --- |");
+        for _ in self.names {
+            s.push_str(" --- | --- |");
         }
+        s.push('\n');
+        let cpu = |c: Option<f64>| c.map_or_else(|| "—".into(), |c| format!("{c:.2}"));
+        for i in 0..self.times.first().map_or(0, Vec::len) {
+            let _ = write!(s, "| {} |", i + 1);
+            for t in self.times {
+                let _ = write!(s, " {:.3} | {} |", t[i].wall, cpu(t[i].cpu));
+            }
+            s.push('\n');
+        }
+        s.push_str("| **median** |");
+        for m in self.medians {
+            let _ = write!(s, " **{:.3}** | **{}** |", m.wall, cpu(m.cpu));
+        }
+        s.push_str("\n\n");
+        for l in self.lines {
+            let _ = writeln!(s, "- {l}");
+        }
+        s.push('\n');
         s.push_str(if self.same_output {
             "Both builds printed identical output.\n"
         } else {
@@ -720,25 +735,34 @@ mod tests {
             wall,
             cpu: Some(cpu),
         };
-        let s = Summary::new(
-            &[t(3.0, 2.0), t(1.0, 1.0), t(2.0, 1.5)],
-            &[t(1.0, 1.0), t(2.0, 1.0), t(1.5, 0.5)],
-        );
-        assert_eq!(s.wall, (2.0, 1.5));
-        assert_eq!(s.cpu, Some((1.5, 1.0)));
+        let release = Summary::of(&[t(3.0, 2.0), t(1.0, 1.0), t(2.0, 1.5)]);
         assert_eq!(
-            speedup_line("CPU time", s.cpu.unwrap()),
-            "CPU time: release median 1.500 s, PGO median 1.000 s, speedup 1.500× (release / PGO)"
+            release,
+            Summary {
+                wall: 2.0,
+                cpu: Some(1.5)
+            }
         );
-        // CPU time missing from any run: no CPU median.
-        let partial = Summary::new(
-            &[Timing {
+        let lto = Summary::of(&[t(1.5, 1.2)]);
+        let pgo = Summary::of(&[t(1.0, 1.0), t(2.0, 1.0), t(1.5, 0.5)]);
+        let lines = speedup_lines(&release, &lto, &pgo);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[0],
+            "CPU time: PGO 1.000 s vs release 1.500 s: 1.500× faster; vs the same profile \
+             without profile data 1.200 s: 1.200× (PGO's own share)"
+        );
+        assert!(lines[1].starts_with("wall clock: PGO 1.500 s vs release 2.000 s: 1.333× faster"));
+        // CPU time missing from any run: only the wall-clock line.
+        let partial = Summary::of(&[
+            Timing {
                 wall: 1.0,
                 cpu: None,
-            }],
-            &[t(1.0, 1.0)],
-        );
+            },
+            t(1.0, 1.0),
+        ]);
         assert_eq!(partial.cpu, None);
+        assert_eq!(speedup_lines(&partial, &lto, &pgo).len(), 1);
     }
 
     #[test]
