@@ -638,7 +638,7 @@ impl Report<'_> {
         }
         s.push('\n');
         s.push_str(if self.same_output {
-            "Both builds printed identical output.\n"
+            "All three builds printed identical output.\n"
         } else {
             "Warning: the two builds printed different output for the same arguments.\n"
         });
