@@ -65,11 +65,9 @@ fn tool(name: &'static str, cmd: &mut Command, fix: &str, used_by: &'static str)
 
 /// Entry point.
 pub fn run(args: &[String]) -> Result<()> {
-    let p = flags::parse(&SPEC, args)?;
-    if p.help {
-        print!("{}", flags::help(&SPEC));
+    let Some(_) = flags::parse_or_help(&SPEC, args)? else {
         return Ok(());
-    }
+    };
     let mut checks = Vec::new();
     let rustc = RustcInfo::detect();
     checks.push(Check {

@@ -194,6 +194,20 @@ pub fn parse(spec: &Spec, args: &[String]) -> Result<Parsed> {
     Ok(out)
 }
 
+/// Parses `args`; prints the help and returns `None` for `--help`. Commands that build one
+/// binary also get `--example`/`--bin` checked for exclusivity here.
+pub fn parse_or_help(spec: &Spec, args: &[String]) -> Result<Option<Parsed>> {
+    let p = parse(spec, args)?;
+    if p.help {
+        print!("{}", help(spec));
+        return Ok(None);
+    }
+    if spec.build_target {
+        p.exclusive(spec, &["--example", "--bin"])?;
+    }
+    Ok(Some(p))
+}
+
 /// The `--help` text of `spec`.
 pub fn help(spec: &Spec) -> String {
     let mut s = format!(

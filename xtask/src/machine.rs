@@ -142,6 +142,10 @@ pub fn cpu_flags(cpuinfo: &str) -> Vec<&str> {
 }
 
 /// The SIMD level and where it came from.
+///
+/// Read from the CPU's feature flags with perfkit-simd's rule ([`level_from_flags`]) rather
+/// than by linking perfkit-simd, so xtask builds without the library crates; once perfkit-simd
+/// is in the workspace a tiny helper printing `Level::detected()` can replace this.
 pub fn simd_level() -> (&'static str, String) {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let flags = cpu_flags(&cpuinfo);

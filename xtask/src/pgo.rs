@@ -308,12 +308,9 @@ fn profraws(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Entry point.
 pub fn run(args: &[String]) -> Result<()> {
-    let p = flags::parse(&SPEC, args)?;
-    if p.help {
-        print!("{}", flags::help(&SPEC));
+    let Some(p) = flags::parse_or_help(&SPEC, args)? else {
         return Ok(());
-    }
-    p.exclusive(&SPEC, &["--example", "--bin"])?;
+    };
     let runs = p.number::<usize>(&SPEC, "--runs")?.unwrap_or(5);
     if runs == 0 {
         return Err(Failure::new(

@@ -68,36 +68,64 @@ mod tests {
     #[test]
     fn verdicts() {
         let base = est(100.0, 98.0, 102.0);
-        // 20% slower, intervals apart.
-        assert_eq!(
-            verdict(&base, &est(120.0, 118.0, 122.0), 10.0),
-            Verdict::Regressed
-        );
-        // 20% slower but the new interval reaches back into the old one: noise.
-        assert_eq!(
-            verdict(&base, &est(120.0, 101.0, 140.0), 10.0),
-            Verdict::NoChange
-        );
-        // 5% slower, intervals apart, but under the threshold.
-        assert_eq!(
-            verdict(&base, &est(105.0, 104.0, 106.0), 10.0),
-            Verdict::NoChange
-        );
-        // ... which a 2% threshold calls a regression.
-        assert_eq!(
-            verdict(&base, &est(105.0, 104.0, 106.0), 2.0),
-            Verdict::Regressed
-        );
-        // 30% faster, intervals apart.
-        assert_eq!(
-            verdict(&base, &est(70.0, 69.0, 71.0), 10.0),
-            Verdict::Improved
-        );
-        // 30% faster but overlapping.
-        assert_eq!(
-            verdict(&base, &est(70.0, 60.0, 99.0), 10.0),
-            Verdict::NoChange
-        );
+        let cases = [
+            // (new median, lower, upper, threshold %, expected, why)
+            (
+                120.0,
+                118.0,
+                122.0,
+                10.0,
+                Verdict::Regressed,
+                "20% slower, intervals apart",
+            ),
+            (
+                120.0,
+                101.0,
+                140.0,
+                10.0,
+                Verdict::NoChange,
+                "20% slower, intervals overlap",
+            ),
+            (
+                105.0,
+                104.0,
+                106.0,
+                10.0,
+                Verdict::NoChange,
+                "5% slower: under the threshold",
+            ),
+            (
+                105.0,
+                104.0,
+                106.0,
+                2.0,
+                Verdict::Regressed,
+                "5% slower: over a 2% threshold",
+            ),
+            (
+                70.0,
+                69.0,
+                71.0,
+                10.0,
+                Verdict::Improved,
+                "30% faster, intervals apart",
+            ),
+            (
+                70.0,
+                60.0,
+                99.0,
+                10.0,
+                Verdict::NoChange,
+                "30% faster, intervals overlap",
+            ),
+        ];
+        for (point, lower, upper, threshold, expected, why) in cases {
+            assert_eq!(
+                verdict(&base, &est(point, lower, upper), threshold),
+                expected,
+                "{why}"
+            );
+        }
         // Identical.
         assert_eq!(verdict(&base, &base, 0.0), Verdict::NoChange);
         assert!((change_percent(&base, &est(120.0, 0.0, 0.0)) - 20.0).abs() < 1e-12);

@@ -104,11 +104,9 @@ fn baseline_path(dir: &Path, name: &str) -> Result<PathBuf> {
 
 /// Entry point.
 pub fn run(args: &[String]) -> Result<()> {
-    let p = flags::parse(&SPEC, args)?;
-    if p.help {
-        print!("{}", flags::help(&SPEC));
+    let Some(p) = flags::parse_or_help(&SPEC, args)? else {
         return Ok(());
-    }
+    };
     let filter = p.positional.first().cloned();
     let quick = p.switch("--quick");
     let threshold = p.number::<f64>(&SPEC, "--threshold")?.unwrap_or(10.0);

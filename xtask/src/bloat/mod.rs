@@ -213,12 +213,9 @@ fn table(rows: &[(String, u64)], total_text: u64) -> String {
 
 /// Entry point.
 pub fn run(args: &[String]) -> Result<()> {
-    let p = flags::parse(&SPEC, args)?;
-    if p.help {
-        print!("{}", flags::help(&SPEC));
+    let Some(p) = flags::parse_or_help(&SPEC, args)? else {
         return Ok(());
-    }
-    p.exclusive(&SPEC, &["--example", "--bin"])?;
+    };
     let top = p.number::<usize>(&SPEC, "--top")?.unwrap_or(15).max(1);
     let version = ensure_cargo_bloat(p.switch("--install"))?;
     let ws = Workspace::load()?;
