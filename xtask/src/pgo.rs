@@ -763,6 +763,64 @@ mod tests {
     }
 
     #[test]
+    fn report_tables() {
+        let t = |wall, cpu| Timing {
+            wall,
+            cpu: Some(cpu),
+        };
+        let times = vec![
+            vec![t(1.2, 1.1), t(1.4, 1.3)],
+            vec![t(1.1, 1.0), t(1.3, 1.2)],
+            vec![t(0.9, 0.8), t(1.0, 0.9)],
+        ];
+        let medians: Vec<Summary> = times.iter().map(|v| Summary::of(v)).collect();
+        let lines = speedup_lines(&medians[0], &medians[1], &medians[2]);
+        let target = BuildTarget {
+            package: "perfkit".into(),
+            kind: "example",
+            name: "pgo_workload".into(),
+        };
+        let rustc = RustcInfo {
+            release: "1.95.0".into(),
+            llvm: "22.1.2".into(),
+            host: "x86_64-unknown-linux-gnu".into(),
+        };
+        let md = Report {
+            target: &target,
+            train_args: &strings(&["1000", "2"]),
+            user_flags: &[],
+            rustc: &rustc,
+            profraws: 1,
+            train_secs: 2.5,
+            profiled: 64,
+            executed: 43,
+            missing: 0,
+            names: ["release", "pgo profile, no profile data", "PGO"],
+            times: &times,
+            medians: &medians,
+            lines: &lines,
+            same_output: true,
+            exe: Path::new("/t/perfkit/pgo/bin/pgo_workload"),
+        }
+        .markdown();
+        assert!(md.contains("| target | example `pgo_workload` of `perfkit` |"));
+        assert!(md.contains("| workload arguments | `1000 2` |"));
+        assert!(md.contains("| functions in the profile | 64 (43 executed in training) |"));
+        assert!(md.contains("| 1 | 1.200 | 1.10 | 1.100 | 1.00 | 0.900 | 0.80 |"));
+        assert!(md.contains(
+            "| **median** | **1.300** | **1.20** | **1.200** | **1.10** | **0.950** | **0.85** |"
+        ));
+        assert!(md.contains("- CPU time: PGO 0.850 s vs release 1.200 s: 1.412× faster"));
+        assert!(md.contains("All three builds printed identical output."));
+        // Every row of the timing table has 7 cells.
+        for row in md.lines().filter(|l| {
+            l.starts_with("| run") || l.starts_with("| 1 ") || l.starts_with("| **median")
+        }) {
+            assert_eq!(row.matches('|').count(), 8, "{row}");
+        }
+    }
+
+    #[test]
     fn flag_errors() {
         let e = run(&strings(&["--example", "a", "--bin", "b"])).unwrap_err();
         assert_eq!(
