@@ -184,6 +184,14 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut results = Results::new(Machine::detect()?, filter, quick, measurements);
     let regressed = match &baseline {
         Some((name, base)) => {
+            if base.machine.cpu != results.machine.cpu
+                || base.machine.simd_level != results.machine.simd_level
+            {
+                warn(format!(
+                    "baseline `{name}` was measured on another machine ({}, {}); changes may not mean much",
+                    base.machine.cpu, base.machine.simd_level
+                ));
+            }
             let r = results.compare(name, base, threshold);
             let compared = results
                 .benchmarks
