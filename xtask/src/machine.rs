@@ -69,54 +69,6 @@ impl RustcInfo {
     }
 }
 
-/// The SIMD level a CPU with these feature flags (`/proc/cpuinfo` spelling) runs, by the
-/// same rule as perfkit-simd's `Level::detected()`:
-/// avx512 = avx512f+bw+vl+dq+cd+vpopcntdq, avx2 = avx2+fma+bmi1+bmi2+lzcnt,
-/// sse41 = sse4_1+ssse3+sse4_2+popcnt, neon = asimd (aarch64), else scalar.
-/// Each level also requires the ones below it.
-pub fn level_from_flags<'a>(flags: impl IntoIterator<Item = &'a str>) -> &'static str {
-    let flags: std::collections::HashSet<&str> = flags.into_iter().collect();
-    let has = |f: &str| flags.contains(f);
-    if has("asimd") || has("neon") {
-        return "neon";
-    }
-    let sse41 = ["sse4_1", "ssse3", "sse4_2", "popcnt"]
-        .iter()
-        .all(|f| has(f));
-    // The kernel spells lzcnt `abm`; both spellings count.
-    let avx2 = sse41
-        && ["avx2", "fma", "bmi1", "bmi2"].iter().all(|f| has(f))
-        && (has("lzcnt") || has("abm"));
-    let avx512 = avx2
-        && ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
-            .iter()
-            .all(|f| has(f))
-        && (has("avx512_vpopcntdq") || has("avx512vpopcntdq"));
-    if avx512 {
-        "avx512"
-    } else if avx2 {
-        "avx2"
-    } else if sse41 {
-        "sse41"
-    } else {
-        "scalar"
-    }
-}
-
-/// Applies `PERFKIT_SIMD`, which can lower the level, never raise it.
-pub fn lower_by_env(level: &'static str, env: Option<&str>) -> &'static str {
-    const ORDER: [&str; 4] = ["scalar", "sse41", "avx2", "avx512"];
-    let rank = |l: &str| ORDER.iter().position(|o| *o == l);
-    match (env, rank(level)) {
-        (Some("scalar"), _) => "scalar",
-        (Some(e), Some(have)) => match rank(e) {
-            Some(want) if want < have => ORDER[want],
-            _ => level,
-        },
-        _ => level,
-    }
-}
-
 /// The `model name` (x86) or `CPU part`/`Hardware` line of `/proc/cpuinfo`.
 pub fn cpu_model(cpuinfo: &str) -> Option<String> {
     ["model name", "Hardware", "Model", "CPU part"]
@@ -129,40 +81,15 @@ pub fn cpu_model(cpuinfo: &str) -> Option<String> {
         })
 }
 
-/// The feature flags line of `/proc/cpuinfo` (`flags` on x86, `Features` on arm).
-pub fn cpu_flags(cpuinfo: &str) -> Vec<&str> {
-    cpuinfo
-        .lines()
-        .find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            matches!(k.trim(), "flags" | "Features").then_some(v)
-        })
-        .map(|v| v.split_whitespace().collect())
-        .unwrap_or_default()
-}
-
-/// The SIMD level and where it came from.
-///
-/// Read from the CPU's feature flags with perfkit-simd's rule ([`level_from_flags`]) rather
-/// than by linking perfkit-simd, so xtask builds without the library crates; once perfkit-simd
-/// is in the workspace a tiny helper printing `Level::detected()` can replace this.
+/// The SIMD level perfkit's kernels run at on this machine, as perfkit-simd detects it
+/// (`PERFKIT_SIMD` included), and where that came from.
 pub fn simd_level() -> (&'static str, String) {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let flags = cpu_flags(&cpuinfo);
-    if flags.is_empty() {
-        return (
-            "scalar",
-            "no CPU flags readable (/proc/cpuinfo missing)".into(),
-        );
+    let level = perfkit_simd::Level::detected();
+    let mut source = String::from("perfkit_simd::Level::detected()");
+    if let Ok(env) = std::env::var("PERFKIT_SIMD") {
+        source.push_str(&format!(", with PERFKIT_SIMD={env}"));
     }
-    let found = level_from_flags(flags);
-    let env = std::env::var("PERFKIT_SIMD").ok();
-    let level = lower_by_env(found, env.as_deref());
-    let mut source = String::from("read from CPU flags in /proc/cpuinfo, by perfkit-simd's rule");
-    if level != found {
-        source.push_str(&format!("; lowered from {found} by PERFKIT_SIMD"));
-    }
-    (level, source)
+    (level.name(), source)
 }
 
 /// The git commit of the workspace, `-dirty` when there are uncommitted changes.
@@ -269,54 +196,14 @@ mod tests {
     #[test]
     fn reads_model_and_flags() {
         assert_eq!(cpu_model(EPYC).as_deref(), Some("AMD EPYC"));
-        assert_eq!(level_from_flags(cpu_flags(EPYC)), "avx2");
         assert_eq!(cpu_model(""), None);
-        assert!(cpu_flags("").is_empty());
     }
 
     #[test]
-    fn levels_follow_perfkit_simd_rule() {
-        let sse41 = ["sse4_1", "ssse3", "sse4_2", "popcnt"];
-        let avx2: Vec<&str> = sse41
-            .iter()
-            .copied()
-            .chain(["avx2", "fma", "bmi1", "bmi2", "lzcnt"])
-            .collect();
-        let avx512: Vec<&str> = avx2
-            .iter()
-            .copied()
-            .chain([
-                "avx512f",
-                "avx512bw",
-                "avx512vl",
-                "avx512dq",
-                "avx512cd",
-                "avx512_vpopcntdq",
-            ])
-            .collect();
-        assert_eq!(level_from_flags(sse41), "sse41");
-        assert_eq!(level_from_flags(avx2.iter().copied()), "avx2");
-        assert_eq!(level_from_flags(avx512.iter().copied()), "avx512");
-        // Missing any one flag drops the level.
-        assert_eq!(
-            level_from_flags(avx2.iter().copied().filter(|f| *f != "bmi2")),
-            "sse41"
-        );
-        assert_eq!(
-            level_from_flags(avx512.iter().copied().filter(|f| *f != "avx512_vpopcntdq")),
-            "avx2"
-        );
-        assert_eq!(level_from_flags(["sse4_1", "ssse3", "sse4_2"]), "scalar");
-        assert_eq!(level_from_flags(["fp", "asimd"]), "neon");
-    }
-
-    #[test]
-    fn env_lowers_never_raises() {
-        assert_eq!(lower_by_env("avx2", Some("sse41")), "sse41");
-        assert_eq!(lower_by_env("avx2", Some("avx512")), "avx2");
-        assert_eq!(lower_by_env("avx2", Some("scalar")), "scalar");
-        assert_eq!(lower_by_env("avx2", Some("bogus")), "avx2");
-        assert_eq!(lower_by_env("avx2", None), "avx2");
+    fn simd_level_is_perfkits_own() {
+        let (level, source) = simd_level();
+        assert_eq!(level, perfkit_simd::Level::detected().name());
+        assert!(source.starts_with("perfkit_simd::Level::detected()"));
     }
 
     #[test]
