@@ -11,5 +11,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+/// SIMD kernels with runtime CPU dispatch (the `perfkit-simd` crate).
+#[cfg(feature = "simd")]
+pub use perfkit_simd as simd;
+
 /// The names most programs use, from every enabled member crate.
-pub mod prelude {}
+pub mod prelude {
+    #[cfg(feature = "simd")]
+    pub use perfkit_simd::{Level, Simd};
+}

@@ -1,7 +1,9 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::kernels;
+use perfkit_simd::Simd;
+
+use super::kernels::{self, Op};
 
 /// A set of `usize`s stored as one bit per possible member (see the [module docs](super)).
 ///
@@ -98,7 +100,7 @@ impl BitSet {
     /// The number of members (a population count over the words).
     #[must_use]
     pub fn len(&self) -> usize {
-        kernels::popcount(&self.words) as usize
+        kernels::popcount(Simd::detected(), &self.words) as usize
     }
 
     /// True when the set has no members.
@@ -123,27 +125,27 @@ impl BitSet {
     pub fn union_with(&mut self, other: &Self) {
         self.fit(other);
         let n = other.words.len();
-        kernels::or_assign(&mut self.words[..n], &other.words);
+        Op::Or.assign(Simd::detected(), &mut self.words[..n], &other.words);
     }
 
     /// `self = self ∩ other`.
     pub fn intersect_with(&mut self, other: &Self) {
         let n = self.words.len().min(other.words.len());
-        kernels::and_assign(&mut self.words[..n], &other.words[..n]);
+        Op::And.assign(Simd::detected(), &mut self.words[..n], &other.words[..n]);
         self.words[n..].fill(0);
     }
 
     /// `self = self \ other`.
     pub fn difference_with(&mut self, other: &Self) {
         let n = self.words.len().min(other.words.len());
-        kernels::andnot_assign(&mut self.words[..n], &other.words[..n]);
+        Op::AndNot.assign(Simd::detected(), &mut self.words[..n], &other.words[..n]);
     }
 
     /// `self = self △ other` (members of exactly one of the two).
     pub fn symmetric_difference_with(&mut self, other: &Self) {
         self.fit(other);
         let n = other.words.len();
-        kernels::xor_assign(&mut self.words[..n], &other.words);
+        Op::Xor.assign(Simd::detected(), &mut self.words[..n], &other.words);
     }
 
     /// The common words of the two sets, and the words only the longer one has.
@@ -158,32 +160,35 @@ impl BitSet {
     #[must_use]
     pub fn union_len(&self, other: &Self) -> usize {
         let (a, b, a_tail, b_tail) = self.overlap(other);
-        (kernels::count_with(a, b, |x, y| x | y)
-            + kernels::popcount(a_tail)
-            + kernels::popcount(b_tail)) as usize
+        let simd = Simd::detected();
+        (Op::Or.count(simd, a, b)
+            + kernels::popcount(simd, a_tail)
+            + kernels::popcount(simd, b_tail)) as usize
     }
 
     /// `|self ∩ other|`, without building the intersection.
     #[must_use]
     pub fn intersection_len(&self, other: &Self) -> usize {
         let (a, b, _, _) = self.overlap(other);
-        kernels::count_with(a, b, |x, y| x & y) as usize
+        Op::And.count(Simd::detected(), a, b) as usize
     }
 
     /// `|self \ other|`, without building the difference.
     #[must_use]
     pub fn difference_len(&self, other: &Self) -> usize {
         let (a, b, a_tail, _) = self.overlap(other);
-        (kernels::count_with(a, b, |x, y| x & !y) + kernels::popcount(a_tail)) as usize
+        let simd = Simd::detected();
+        (Op::AndNot.count(simd, a, b) + kernels::popcount(simd, a_tail)) as usize
     }
 
     /// `|self △ other|`, without building the symmetric difference.
     #[must_use]
     pub fn symmetric_difference_len(&self, other: &Self) -> usize {
         let (a, b, a_tail, b_tail) = self.overlap(other);
-        (kernels::count_with(a, b, |x, y| x ^ y)
-            + kernels::popcount(a_tail)
-            + kernels::popcount(b_tail)) as usize
+        let simd = Simd::detected();
+        (Op::Xor.count(simd, a, b)
+            + kernels::popcount(simd, a_tail)
+            + kernels::popcount(simd, b_tail)) as usize
     }
 
     /// True if every member of `self` is a member of `other`.
