@@ -67,3 +67,28 @@ fn find_table_dep<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     let (_, after) = header.split_once("dependencies.")?;
     after.strip_prefix(name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::depends_on_facade_only;
+
+    #[test]
+    fn manifests_that_name_only_the_facade_use_its_path() {
+        let facade = "[package]\nname = \"app\"\n\n[dependencies]\nperfkit = \"0.1\"\n";
+        assert!(depends_on_facade_only(facade));
+        let facade_table = "[dependencies.perfkit]\nversion = \"0.1\"\n";
+        assert!(depends_on_facade_only(facade_table));
+        let workspace =
+            "[dependencies]\nperfkit.workspace = true\nperfkit-testkit.workspace = true\n";
+        assert!(depends_on_facade_only(workspace));
+        let direct = "[dependencies]\nperfkit = \"0.1\"\nperfkit-layout = \"0.1\"\n";
+        assert!(!depends_on_facade_only(direct));
+        let direct_table = "[dependencies.perfkit-layout]\nversion = \"0.1\"\nperfkit = \"0.1\"\n";
+        assert!(!depends_on_facade_only(direct_table));
+        let only_testkit = "[dependencies]\nperfkit-testkit = \"0.1\"\n";
+        assert!(!depends_on_facade_only(only_testkit));
+        let own = "[package]\nname = \"perfkit-layout\"\n[dev-dependencies]\nperfkit = \"0.1\"\n";
+        assert!(!depends_on_facade_only(own));
+        assert!(!depends_on_facade_only(""));
+    }
+}

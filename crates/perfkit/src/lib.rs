@@ -8,6 +8,17 @@
 //!
 //! ```
 //! use perfkit::prelude::*;
+//!
+//! // Struct-of-arrays by derive (feature `layout`).
+//! #[derive(Soa, Debug, Clone, PartialEq)]
+//! struct Sample {
+//!     t: u64,
+//!     value: f32,
+//! }
+//!
+//! let mut samples = SampleSoa::new();
+//! samples.push(Sample { t: 1, value: 0.5 });
+//! assert_eq!(samples.columns().value, &[0.5]);
 //! ```
 #![forbid(unsafe_code)]
 
@@ -15,8 +26,19 @@
 #[cfg(feature = "simd")]
 pub use perfkit_simd as simd;
 
+/// Data layouts: struct-of-arrays by derive, bit sets, packed integers, string interning,
+/// typed ids and layout reports (the `perfkit-layout` crate). The derives `Soa` and `Layout`
+/// are re-exported here and find this path on their own when a package depends on `perfkit`
+/// only.
+#[cfg(feature = "layout")]
+pub use perfkit_layout as layout;
+
 /// The names most programs use, from every enabled member crate.
 pub mod prelude {
+    #[cfg(feature = "layout")]
+    pub use perfkit_layout::{
+        BitSet, Id, Id64, Interner, Layout, LayoutReport, PackedVec, Soa, StringTable, Symbol,
+    };
     #[cfg(feature = "simd")]
     pub use perfkit_simd::{Level, Simd};
 }
