@@ -325,6 +325,8 @@ fn bench_strings(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("intern");
     g.throughput(Throughput::Elements(DRAWS as u64));
+    // Each iteration interns 1M strings (hundreds of ms): criterion's minimum sample count.
+    g.sample_size(10);
     g.bench_function(BenchmarkId::new("hand/hashmap", DRAWS), |b| {
         b.iter(|| {
             let mut map: HashMap<String, u32> = HashMap::new();

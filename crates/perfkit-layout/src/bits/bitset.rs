@@ -320,21 +320,83 @@ impl Iterator for Iter<'_> {
     fn fold<B, F: FnMut(B, usize) -> B>(self, init: B, mut f: F) -> B {
         let mut acc = init;
         let mut w = self.cur;
-        let mut base = self.base;
         while w != 0 {
-            acc = f(acc, base + w.trailing_zeros() as usize);
+            acc = f(acc, self.base + w.trailing_zeros() as usize);
             w &= w - 1;
         }
-        for &word in self.rest {
-            base += 64;
-            let mut w = word;
-            while w != 0 {
-                acc = f(acc, base + w.trailing_zeros() as usize);
-                w &= w - 1;
+        // The other words, `BLOCK_WORDS` at a time: decode every member of the block into a
+        // small buffer without data-dependent branches, then hand them out in one loop.
+        let mut base = self.base + 64;
+        let mut buf = [0u8; 264];
+        for block in self.rest.chunks(BLOCK_WORDS) {
+            let n = decode_block(block, &mut buf);
+            for &offset in &buf[..n] {
+                acc = f(acc, base + usize::from(offset));
             }
+            base += 64 * BLOCK_WORDS;
         }
         acc
     }
+}
+
+/// Words decoded per batch by [`Iter::fold`] (256 bits: offsets fit in a `u8`).
+const BLOCK_WORDS: usize = 4;
+
+/// For each byte value, the positions of its set bits in increasing order, one per byte
+/// lane of the `u64` (the lanes past the count are 0).
+const POSITIONS: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let (mut lane, mut bit) = (0, 0);
+        while bit < 8 {
+            if (byte >> bit) & 1 == 1 {
+                table[byte] |= (bit as u64) << (8 * lane);
+                lane += 1;
+            }
+            bit += 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// The population count of each byte value (a look-up: the target may lack `popcnt`).
+const COUNTS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = (byte as u8).count_ones() as u8;
+        byte += 1;
+    }
+    table
+};
+
+/// Writes the members of `block` (at most [`BLOCK_WORDS`] words) to `out` as bit offsets
+/// from the block's first bit, in increasing order; returns how many.
+///
+/// Each byte of a word is one table look-up: its positions (plus the byte's offset, added
+/// to all eight lanes at once) are stored as eight bytes, and the write cursor advances by
+/// the byte's population count. Lanes past the count are overwritten by the next byte.
+#[inline(always)]
+fn decode_block(block: &[u64], out: &mut [u8; 264]) -> usize {
+    let mut n = 0usize;
+    for (wi, &w) in block.iter().enumerate().take(BLOCK_WORDS) {
+        if w == 0 {
+            continue;
+        }
+        for byte in 0..8 {
+            let b = ((w >> (8 * byte)) & 0xFF) as usize;
+            // No lane overflows: a position is at most 7 and the offset at most 248.
+            let lanes = POSITIONS[b] + ((wi * 64 + byte * 8) as u64) * 0x0101_0101_0101_0101;
+            // `n` is at most 248 here (at most 8 per byte before this one), so the mask
+            // changes nothing and lets the compiler drop the bounds check.
+            let at = n & 0xFF;
+            out[at..at + 8].copy_from_slice(&lanes.to_le_bytes());
+            n += usize::from(COUNTS[b]);
+        }
+    }
+    n
 }
 
 impl core::iter::FusedIterator for Iter<'_> {}

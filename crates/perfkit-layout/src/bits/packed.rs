@@ -253,20 +253,13 @@ impl PackedVec {
         }
         // Body: whole runs of 64 values. Run `r` starts at bit `r * 64 * w`, i.e. at word
         // `r * w`, and its values read words `r * w ..= r * w + w` (the spare word included).
-        let mut block = [0u64; 65];
-        for chunk in out[done..].chunks_exact_mut(64) {
+        let runs = (count - done) / 64;
+        if runs > 0 {
             let first = i / 64 * w;
-            block[..=w].copy_from_slice(&self.words[first..=first + w]);
-            for (j, o) in chunk.iter_mut().enumerate() {
-                let bit = j * w;
-                let k = (bit / 64) & 63;
-                let s = (bit % 64) as u32;
-                let lo = block[k] >> s;
-                let hi = (block[k + 1] << 1) << (63 - s);
-                *o = (lo | hi) & mask;
-            }
-            i += 64;
-            done += 64;
+            let src = &self.words[first..=first + runs * w];
+            unpack_runs(self.width, src, &mut out[done..done + runs * 64]);
+            i += runs * 64;
+            done += runs * 64;
         }
         // Tail.
         for o in &mut out[done..] {
@@ -274,6 +267,50 @@ impl PackedVec {
             i += 1;
         }
         count
+    }
+}
+
+/// Decodes `out.len() / 64` whole runs of 64 `width`-bit values from `src` (which starts at
+/// a run boundary and holds one word more than the runs span).
+///
+/// Widths up to 32 get a copy of the loop with the width as a constant, so every shift and
+/// mask in the unrolled run is an immediate; wider values share one generic loop.
+fn unpack_runs(width: u32, src: &[u64], out: &mut [u64]) {
+    macro_rules! by_width {
+        ($($w:literal)*) => {
+            match width {
+                $($w => runs_const::<$w>(src, out),)*
+                _ => runs_dyn(width as usize, src, out),
+            }
+        };
+    }
+    by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+}
+
+#[inline(never)]
+fn runs_const<const W: usize>(src: &[u64], out: &mut [u64]) {
+    let mask = u64::MAX >> (64 - W);
+    for (r, run) in out.chunks_exact_mut(64).enumerate() {
+        let words = &src[r * W..=r * W + W];
+        for (j, o) in run.iter_mut().enumerate() {
+            let bit = j * W;
+            let (k, s) = (bit / 64, (bit % 64) as u32);
+            *o = ((words[k] >> s) | ((words[k + 1] << 1) << (63 - s))) & mask;
+        }
+    }
+}
+
+fn runs_dyn(w: usize, src: &[u64], out: &mut [u64]) {
+    let mask = u64::MAX >> (64 - w);
+    let mut block = [0u64; 65];
+    for (r, run) in out.chunks_exact_mut(64).enumerate() {
+        block[..=w].copy_from_slice(&src[r * w..=r * w + w]);
+        for (j, o) in run.iter_mut().enumerate() {
+            let bit = j * w;
+            let k = (bit / 64) & 63;
+            let s = (bit % 64) as u32;
+            *o = ((block[k] >> s) | ((block[k + 1] << 1) << (63 - s))) & mask;
+        }
     }
 }
 
