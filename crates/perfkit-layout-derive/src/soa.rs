@@ -149,6 +149,59 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let doc_ref_f = doc_field("The");
     let doc_col_f = doc_field("The column of the");
 
+    // Iterator, DoubleEndedIterator, ExactSizeIterator, FusedIterator and Debug for one of
+    // the row iterators: `ctor` builds the item from one element of every column iterator.
+    let iter_impls = |impl_g: &TokenStream,
+                      self_ty: &TokenStream,
+                      ident: &Ident,
+                      item: &TokenStream,
+                      ctor: &Ident| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_g ::core::iter::Iterator for #self_ty #where_c {
+                type Item = #item;
+                #[inline]
+                fn next(&mut self) -> ::core::option::Option<Self::Item> {
+                    #( let #fv = self.#f.next()?; )*
+                    ::core::option::Option::Some(#ctor { #( #f: #fv, )* })
+                }
+                #[inline]
+                fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
+                    self.#f0.size_hint()
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_g ::core::iter::DoubleEndedIterator for #self_ty #where_c {
+                #[inline]
+                fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
+                    #( let #fv = self.#f.next_back()?; )*
+                    ::core::option::Option::Some(#ctor { #( #f: #fv, )* })
+                }
+            }
+
+            #[automatically_derived]
+            impl #impl_g ::core::iter::ExactSizeIterator for #self_ty #where_c {}
+
+            #[automatically_derived]
+            impl #impl_g ::core::iter::FusedIterator for #self_ty #where_c {}
+
+            #[automatically_derived]
+            impl #impl_g ::core::fmt::Debug for #self_ty #where_c {
+                fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    __soa_f.debug_struct(::core::stringify!(#ident))
+                        .field("remaining", &self.#f0.len())
+                        .finish()
+                }
+            }
+        }
+    };
+    let ref_impl_ts = quote!(#ref_impl_g);
+    let impl_ts = quote!(#impl_g);
+    let it_impls = iter_impls(&ref_impl_ts, &it_a, &it, &rf_a, &rf);
+    let itm_impls = iter_impls(&ref_impl_ts, &itm_a, &itm, &rm_a, &rm);
+    let intoit_impls = iter_impls(&impl_ts, &intoit_ty, &intoit, &row_ty, name);
+
     Ok(quote! {
         #[doc = #doc_soa]
         #vis struct #soa<#params> #where_c {
@@ -714,120 +767,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         // ---- iterators ----
 
         #[automatically_derived]
-        impl #ref_impl_g ::core::iter::Iterator for #it_a #where_c {
-            type Item = #rf_a;
-            #[inline]
-            fn next(&mut self) -> ::core::option::Option<Self::Item> {
-                ::core::option::Option::Some(#rf { #( #f: self.#f.next()?, )* })
-            }
-            #[inline]
-            fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
-                self.#f0.size_hint()
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::DoubleEndedIterator for #it_a #where_c {
-            #[inline]
-            fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
-                ::core::option::Option::Some(#rf { #( #f: self.#f.next_back()?, )* })
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::ExactSizeIterator for #it_a #where_c {}
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::FusedIterator for #it_a #where_c {}
-
-        #[automatically_derived]
         impl #ref_impl_g ::core::clone::Clone for #it_a #where_c {
             fn clone(&self) -> Self {
                 #it { #( #f: ::core::clone::Clone::clone(&self.#f), )* }
             }
         }
 
-        #[automatically_derived]
-        impl #ref_impl_g ::core::fmt::Debug for #it_a #where_c {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#it))
-                    .field("remaining", &self.#f0.len())
-                    .finish()
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::Iterator for #itm_a #where_c {
-            type Item = #rm_a;
-            #[inline]
-            fn next(&mut self) -> ::core::option::Option<Self::Item> {
-                ::core::option::Option::Some(#rm { #( #f: self.#f.next()?, )* })
-            }
-            #[inline]
-            fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
-                self.#f0.size_hint()
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::DoubleEndedIterator for #itm_a #where_c {
-            #[inline]
-            fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
-                ::core::option::Option::Some(#rm { #( #f: self.#f.next_back()?, )* })
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::ExactSizeIterator for #itm_a #where_c {}
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::FusedIterator for #itm_a #where_c {}
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::fmt::Debug for #itm_a #where_c {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#itm))
-                    .field("remaining", &self.#f0.len())
-                    .finish()
-            }
-        }
-
-        #[automatically_derived]
-        impl #impl_g ::core::iter::Iterator for #intoit_ty #where_c {
-            type Item = #row_ty;
-            #[inline]
-            fn next(&mut self) -> ::core::option::Option<Self::Item> {
-                #( let #fv = self.#f.next()?; )*
-                ::core::option::Option::Some(#name { #( #f: #fv, )* })
-            }
-            #[inline]
-            fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
-                self.#f0.size_hint()
-            }
-        }
-
-        #[automatically_derived]
-        impl #impl_g ::core::iter::DoubleEndedIterator for #intoit_ty #where_c {
-            #[inline]
-            fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
-                #( let #fv = self.#f.next_back()?; )*
-                ::core::option::Option::Some(#name { #( #f: #fv, )* })
-            }
-        }
-
-        #[automatically_derived]
-        impl #impl_g ::core::iter::ExactSizeIterator for #intoit_ty #where_c {}
-
-        #[automatically_derived]
-        impl #impl_g ::core::iter::FusedIterator for #intoit_ty #where_c {}
-
-        #[automatically_derived]
-        impl #impl_g ::core::fmt::Debug for #intoit_ty #where_c {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#intoit))
-                    .field("remaining", &self.#f0.len())
-                    .finish()
-            }
-        }
+        #it_impls
+        #itm_impls
+        #intoit_impls
     })
 }

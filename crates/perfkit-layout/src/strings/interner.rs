@@ -112,6 +112,21 @@ fn foreign_symbol(sym: Symbol) -> ! {
     panic!("{sym:?} does not belong to this interner")
 }
 
+/// The string of `sym` in the entry buffer `buf`, or `None`.
+#[inline]
+fn try_resolve_in(buf: &str, sym: Symbol) -> Option<&str> {
+    entry_at(buf, sym.as_u32() as usize).map(|(s, _)| s)
+}
+
+/// The string of `sym` in the entry buffer `buf`; panics for a symbol that does not resolve.
+#[inline]
+fn resolve_in(buf: &str, sym: Symbol) -> &str {
+    match try_resolve_in(buf, sym) {
+        Some(s) => s,
+        None => foreign_symbol(sym),
+    }
+}
+
 // ---- the table: SwissTable-style groups of 8 one-byte tags ----
 
 const GROUP: usize = 8;
@@ -256,27 +271,20 @@ impl Interner {
     #[must_use]
     #[inline]
     pub fn resolve(&self, sym: Symbol) -> &str {
-        match self.try_resolve(sym) {
-            Some(s) => s,
-            None => foreign_symbol(sym),
-        }
+        resolve_in(&self.buf, sym)
     }
 
     /// The string of `sym`, or `None` if it does not resolve here.
     #[must_use]
     #[inline]
     pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
-        entry_at(&self.buf, sym.as_u32() as usize).map(|(s, _)| s)
+        try_resolve_in(&self.buf, sym)
     }
 
     /// Every `(symbol, string)` pair, in the order the strings were first interned.
     #[must_use]
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            buf: &self.buf,
-            pos: 1,
-            remaining: self.len,
-        }
+        Iter::new(&self.buf, self.len)
     }
 
     /// Releases unused capacity: the buffer shrinks to its contents and the table to the
@@ -431,17 +439,14 @@ impl Resolver {
     #[must_use]
     #[inline]
     pub fn resolve(&self, sym: Symbol) -> &str {
-        match self.try_resolve(sym) {
-            Some(s) => s,
-            None => foreign_symbol(sym),
-        }
+        resolve_in(&self.buf, sym)
     }
 
     /// The string of `sym`, or `None` if it does not resolve here.
     #[must_use]
     #[inline]
     pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
-        entry_at(&self.buf, sym.as_u32() as usize).map(|(s, _)| s)
+        try_resolve_in(&self.buf, sym)
     }
 
     /// The number of strings.
@@ -465,11 +470,7 @@ impl Resolver {
     /// Every `(symbol, string)` pair, in the order the strings were first interned.
     #[must_use]
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            buf: &self.buf,
-            pos: 1,
-            remaining: self.len,
-        }
+        Iter::new(&self.buf, self.len)
     }
 }
 
@@ -485,6 +486,17 @@ pub struct Iter<'a> {
     buf: &'a str,
     pos: usize,
     remaining: usize,
+}
+
+impl<'a> Iter<'a> {
+    /// The `len` entries of `buf` (after its leading 0 byte).
+    fn new(buf: &'a str, len: usize) -> Self {
+        Self {
+            buf,
+            pos: 1,
+            remaining: len,
+        }
+    }
 }
 
 impl<'a> Iterator for Iter<'a> {
