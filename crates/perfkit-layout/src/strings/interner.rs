@@ -146,6 +146,29 @@ fn home(h: u64, groups: usize) -> usize {
     ((u64::from(h as u32) * groups as u64) >> 32) as usize
 }
 
+/// `a == b` for slices of equal length, comparing 8 bytes at a time inline (the strings
+/// worth interning are short, where a `memcmp` call costs more than the compare).
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len < 8 || b.len() != len {
+        return a == b;
+    }
+    let word = |x: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&x[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut at = 0;
+    while at + 8 < len {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    word(a, len - 8) == word(b, len - 8)
+}
+
 /// The fewest groups that hold `items` at a load of at most 7/8.
 fn groups_for(items: usize) -> usize {
     items.div_ceil(GROUP - 1)
@@ -331,8 +354,13 @@ impl Interner {
             while hits != 0 {
                 let slot = base + (hits.trailing_zeros() / 8) as usize;
                 let off = self.slots[slot] as usize;
-                if bytes.get(off..off + hl) == Some(header)
-                    && bytes.get(off + hl..off + hl + s.len()) == Some(s.as_bytes())
+                // The first header byte alone settles short strings (one byte compare, no
+                // call); the rest of the header and the bytes are compared only on a match.
+                if bytes.get(off) == Some(&header[0])
+                    && bytes.get(off + 1..off + hl) == Some(&header[1..])
+                    && bytes
+                        .get(off + hl..off + hl + s.len())
+                        .is_some_and(|stored| same_bytes(stored, s.as_bytes()))
                 {
                     // `off` is non-zero: offset 0 holds the leading 0 byte.
                     return Symbol::from_offset(off).ok_or(slot);
