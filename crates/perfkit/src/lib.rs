@@ -15,6 +15,13 @@
 #[cfg(feature = "simd")]
 pub use perfkit_simd as simd;
 
+/// Data layouts: struct-of-arrays by derive, bit sets, packed integers, string interning,
+/// typed ids and layout reports (the `perfkit-layout` crate). The derives `Soa` and `Layout`
+/// are re-exported here and find this path on their own when a package depends on `perfkit`
+/// only.
+#[cfg(feature = "layout")]
+pub use perfkit_layout as layout;
+
 /// Scope timers, latency histograms and regression detection: the `perfkit-profile` crate
 /// (feature `profile`).
 ///
@@ -36,8 +43,14 @@ pub use perfkit_profile as profile;
 
 /// The names most programs use, from every enabled member crate.
 pub mod prelude {
-    #[cfg(feature = "profile")]
-    pub use perfkit_profile::{Histogram, Stopwatch, profile};
     #[cfg(feature = "simd")]
     pub use perfkit_simd::{Level, Simd};
+
+    #[cfg(feature = "layout")]
+    pub use perfkit_layout::{
+        BitSet, Id, Id64, Interner, Layout, LayoutReport, PackedVec, Soa, StringTable, Symbol,
+    };
+
+    #[cfg(feature = "profile")]
+    pub use perfkit_profile::{Histogram, Stopwatch, profile};
 }

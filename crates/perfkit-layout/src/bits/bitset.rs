@@ -1,0 +1,402 @@
+use alloc::vec::Vec;
+use core::fmt;
+
+use perfkit_simd::Simd;
+
+use super::kernels::{self, Op};
+
+/// A set of `usize`s stored as one bit per possible member (see the [module docs](super)).
+///
+/// The set grows to fit the largest member inserted; operations between sets of different
+/// capacities treat the missing words as zeros. Two sets are equal when they have the same
+/// members, whatever their capacities.
+#[derive(Clone, Default)]
+pub struct BitSet {
+    /// Bit `i % 64` of word `i / 64` is set iff `i` is a member. Words past the highest
+    /// member may be zero (capacity), never garbage.
+    words: Vec<u64>,
+}
+
+#[inline]
+fn split(bit: usize) -> (usize, u64) {
+    (bit / 64, 1u64 << (bit % 64))
+}
+
+impl BitSet {
+    /// An empty set (allocates nothing).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { words: Vec::new() }
+    }
+
+    /// An empty set with room for the members `0..bits` without reallocating.
+    #[must_use]
+    pub fn with_capacity(bits: usize) -> Self {
+        Self {
+            words: alloc::vec![0; bits.div_ceil(64)],
+        }
+    }
+
+    /// The set whose members are the set bits of `words` (bit `i % 64` of word `i / 64`).
+    #[must_use]
+    pub fn from_words(words: Vec<u64>) -> Self {
+        Self { words }
+    }
+
+    /// The backing words (bit `i % 64` of word `i / 64` is member `i`).
+    #[must_use]
+    pub fn as_words(&self) -> &[u64] {
+        &self.words
+    }
+
+    /// The number of members that fit without reallocating (a multiple of 64).
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.words.len() * 64
+    }
+
+    /// Adds `bit`; returns true if it was not already a member.
+    #[inline]
+    pub fn insert(&mut self, bit: usize) -> bool {
+        let (w, m) = split(bit);
+        if w >= self.words.len() {
+            self.grow(w + 1);
+        }
+        let word = &mut self.words[w];
+        let fresh = *word & m == 0;
+        *word |= m;
+        fresh
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, words: usize) {
+        let target = words.max(self.words.len() * 2);
+        self.words.resize(target, 0);
+    }
+
+    /// Removes `bit`; returns true if it was a member.
+    #[inline]
+    pub fn remove(&mut self, bit: usize) -> bool {
+        let (w, m) = split(bit);
+        match self.words.get_mut(w) {
+            Some(word) => {
+                let was = *word & m != 0;
+                *word &= !m;
+                was
+            }
+            None => false,
+        }
+    }
+
+    /// True if `bit` is a member.
+    #[must_use]
+    #[inline]
+    pub fn contains(&self, bit: usize) -> bool {
+        let (w, m) = split(bit);
+        self.words.get(w).is_some_and(|word| word & m != 0)
+    }
+
+    /// The number of members (a population count over the words).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        kernels::popcount(Simd::detected(), &self.words) as usize
+    }
+
+    /// True when the set has no members.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|&w| w == 0)
+    }
+
+    /// Removes every member (keeps the capacity).
+    pub fn clear(&mut self) {
+        self.words.fill(0);
+    }
+
+    /// Grows `self` to at least `other`'s word count.
+    fn fit(&mut self, other: &Self) {
+        if self.words.len() < other.words.len() {
+            self.words.resize(other.words.len(), 0);
+        }
+    }
+
+    /// `self = self ∪ other`.
+    pub fn union_with(&mut self, other: &Self) {
+        self.fit(other);
+        let n = other.words.len();
+        Op::Or.assign(Simd::detected(), &mut self.words[..n], &other.words);
+    }
+
+    /// `self = self ∩ other`.
+    pub fn intersect_with(&mut self, other: &Self) {
+        let n = self.words.len().min(other.words.len());
+        Op::And.assign(Simd::detected(), &mut self.words[..n], &other.words[..n]);
+        self.words[n..].fill(0);
+    }
+
+    /// `self = self \ other`.
+    pub fn difference_with(&mut self, other: &Self) {
+        let n = self.words.len().min(other.words.len());
+        Op::AndNot.assign(Simd::detected(), &mut self.words[..n], &other.words[..n]);
+    }
+
+    /// `self = self △ other` (members of exactly one of the two).
+    pub fn symmetric_difference_with(&mut self, other: &Self) {
+        self.fit(other);
+        let n = other.words.len();
+        Op::Xor.assign(Simd::detected(), &mut self.words[..n], &other.words);
+    }
+
+    /// The common words of the two sets, and the words only the longer one has.
+    fn overlap<'a>(&'a self, other: &'a Self) -> (&'a [u64], &'a [u64], &'a [u64], &'a [u64]) {
+        let n = self.words.len().min(other.words.len());
+        let (a, a_tail) = self.words.split_at(n);
+        let (b, b_tail) = other.words.split_at(n);
+        (a, b, a_tail, b_tail)
+    }
+
+    /// `|self ∪ other|`, without building the union.
+    #[must_use]
+    pub fn union_len(&self, other: &Self) -> usize {
+        let (a, b, a_tail, b_tail) = self.overlap(other);
+        let simd = Simd::detected();
+        (Op::Or.count(simd, a, b)
+            + kernels::popcount(simd, a_tail)
+            + kernels::popcount(simd, b_tail)) as usize
+    }
+
+    /// `|self ∩ other|`, without building the intersection.
+    #[must_use]
+    pub fn intersection_len(&self, other: &Self) -> usize {
+        let (a, b, _, _) = self.overlap(other);
+        Op::And.count(Simd::detected(), a, b) as usize
+    }
+
+    /// `|self \ other|`, without building the difference.
+    #[must_use]
+    pub fn difference_len(&self, other: &Self) -> usize {
+        let (a, b, a_tail, _) = self.overlap(other);
+        let simd = Simd::detected();
+        (Op::AndNot.count(simd, a, b) + kernels::popcount(simd, a_tail)) as usize
+    }
+
+    /// `|self △ other|`, without building the symmetric difference.
+    #[must_use]
+    pub fn symmetric_difference_len(&self, other: &Self) -> usize {
+        let (a, b, a_tail, b_tail) = self.overlap(other);
+        let simd = Simd::detected();
+        (Op::Xor.count(simd, a, b)
+            + kernels::popcount(simd, a_tail)
+            + kernels::popcount(simd, b_tail)) as usize
+    }
+
+    /// True if every member of `self` is a member of `other`.
+    #[must_use]
+    pub fn is_subset(&self, other: &Self) -> bool {
+        let (a, b, a_tail, _) = self.overlap(other);
+        a.iter().zip(b).all(|(x, y)| x & !y == 0) && a_tail.iter().all(|&w| w == 0)
+    }
+
+    /// True if every member of `other` is a member of `self`.
+    #[must_use]
+    pub fn is_superset(&self, other: &Self) -> bool {
+        other.is_subset(self)
+    }
+
+    /// True if the sets have no member in common.
+    #[must_use]
+    pub fn is_disjoint(&self, other: &Self) -> bool {
+        let (a, b, _, _) = self.overlap(other);
+        a.iter().zip(b).all(|(x, y)| x & y == 0)
+    }
+
+    /// The members in increasing order.
+    #[must_use]
+    pub fn iter(&self) -> Iter<'_> {
+        let (cur, rest) = self
+            .words
+            .split_first()
+            .map_or((0, &[][..]), |(c, r)| (*c, r));
+        Iter { cur, base: 0, rest }
+    }
+
+    /// The smallest member.
+    #[must_use]
+    pub fn first(&self) -> Option<usize> {
+        self.iter().next()
+    }
+
+    /// The largest member.
+    #[must_use]
+    pub fn last(&self) -> Option<usize> {
+        let (i, w) = self
+            .words
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, w)| **w != 0)?;
+        Some(i * 64 + 63 - w.leading_zeros() as usize)
+    }
+}
+
+impl PartialEq for BitSet {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b, a_tail, b_tail) = self.overlap(other);
+        a == b && a_tail.iter().all(|&w| w == 0) && b_tail.iter().all(|&w| w == 0)
+    }
+}
+
+impl Eq for BitSet {}
+
+impl fmt::Debug for BitSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl Extend<usize> for BitSet {
+    fn extend<I: IntoIterator<Item = usize>>(&mut self, iter: I) {
+        for bit in iter {
+            self.insert(bit);
+        }
+    }
+}
+
+impl FromIterator<usize> for BitSet {
+    fn from_iter<I: IntoIterator<Item = usize>>(iter: I) -> Self {
+        let mut set = Self::new();
+        set.extend(iter);
+        set
+    }
+}
+
+impl<'a> IntoIterator for &'a BitSet {
+    type Item = usize;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The members of a [`BitSet`] in increasing order.
+///
+/// Each step takes the lowest set bit of the current word (`trailing_zeros`) and clears it
+/// (`w & (w - 1)`); empty words are skipped whole. Internal iteration (`fold`, `for_each`,
+/// `sum`, ...) runs a tight loop per word.
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    /// The unvisited bits of the current word.
+    cur: u64,
+    /// The member number of bit 0 of `cur`.
+    base: usize,
+    /// The words after the current one.
+    rest: &'a [u64],
+}
+
+impl Iterator for Iter<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.cur == 0 {
+            let (&w, rest) = self.rest.split_first()?;
+            self.cur = w;
+            self.rest = rest;
+            self.base += 64;
+        }
+        let bit = self.base + self.cur.trailing_zeros() as usize;
+        self.cur &= self.cur - 1;
+        Some(bit)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let upper = self.cur.count_ones() as usize + self.rest.len() * 64;
+        (usize::from(self.cur != 0), Some(upper))
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, usize) -> B>(self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        let mut w = self.cur;
+        while w != 0 {
+            acc = f(acc, self.base + w.trailing_zeros() as usize);
+            w &= w - 1;
+        }
+        // The other words, `BLOCK_WORDS` at a time: decode every member of the block into a
+        // small buffer without data-dependent branches, then hand them out in one loop.
+        let mut base = self.base + 64;
+        let mut buf = [0u8; 264];
+        for block in self.rest.chunks(BLOCK_WORDS) {
+            let n = decode_block(block, &mut buf);
+            for &offset in &buf[..n] {
+                acc = f(acc, base + usize::from(offset));
+            }
+            base += 64 * BLOCK_WORDS;
+        }
+        acc
+    }
+}
+
+/// Words decoded per batch by [`Iter::fold`] (256 bits: offsets fit in a `u8`).
+const BLOCK_WORDS: usize = 4;
+
+/// For each byte value, the positions of its set bits in increasing order, one per byte
+/// lane of the `u64` (the lanes past the count are 0).
+const POSITIONS: [u64; 256] = {
+    let mut table = [0u64; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let (mut lane, mut bit) = (0, 0);
+        while bit < 8 {
+            if (byte >> bit) & 1 == 1 {
+                table[byte] |= (bit as u64) << (8 * lane);
+                lane += 1;
+            }
+            bit += 1;
+        }
+        byte += 1;
+    }
+    table
+};
+
+/// The population count of each byte value (a look-up: the target may lack `popcnt`).
+const COUNTS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = (byte as u8).count_ones() as u8;
+        byte += 1;
+    }
+    table
+};
+
+/// Writes the members of `block` (at most [`BLOCK_WORDS`] words) to `out` as bit offsets
+/// from the block's first bit, in increasing order; returns how many.
+///
+/// Each byte of a word is one table look-up: its positions (plus the byte's offset, added
+/// to all eight lanes at once) are stored as eight bytes, and the write cursor advances by
+/// the byte's population count. Lanes past the count are overwritten by the next byte.
+#[inline(always)]
+fn decode_block(block: &[u64], out: &mut [u8; 264]) -> usize {
+    let mut n = 0usize;
+    for (wi, &w) in block.iter().enumerate().take(BLOCK_WORDS) {
+        if w == 0 {
+            continue;
+        }
+        for byte in 0..8 {
+            let b = ((w >> (8 * byte)) & 0xFF) as usize;
+            // No lane overflows: a position is at most 7 and the offset at most 248.
+            let lanes = POSITIONS[b] + ((wi * 64 + byte * 8) as u64) * 0x0101_0101_0101_0101;
+            // `n` is at most 248 here (at most 8 per byte before this one), so the mask
+            // changes nothing and lets the compiler drop the bounds check.
+            let at = n & 0xFF;
+            out[at..at + 8].copy_from_slice(&lanes.to_le_bytes());
+            n += usize::from(COUNTS[b]);
+        }
+    }
+    n
+}
+
+impl core::iter::FusedIterator for Iter<'_> {}
