@@ -11,5 +11,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "memory")]
+pub use perfkit_memory as memory;
+
 /// The names most programs use, from every enabled member crate.
-pub mod prelude {}
+pub mod prelude {
+    #[cfg(feature = "memory")]
+    pub use perfkit_memory::{
+        AllocStats, Arena, Handle, LocalPool, Pool, Pooled, Reset, Slab, TrackingAllocator,
+    };
+}

@@ -16,7 +16,8 @@ impl Drop for Logged {
 }
 
 /// A second type with a destructor, to interleave runs.
-struct Other(Logged, #[allow(dead_code)] [u8; 3]);
+#[allow(dead_code)] // Only its destructor matters.
+struct Other(Logged, [u8; 3]);
 
 #[test]
 fn drop_running_values_are_dropped_exactly_once_newest_first() {
@@ -122,11 +123,18 @@ fn limit_returns_errors_and_is_respected() {
     let big = "x".repeat(64 * 1024);
     assert!(matches!(
         arena.try_alloc_str(&big),
-        Err(ArenaError::LimitExceeded { requested: 65536, .. })
+        Err(ArenaError::LimitExceeded {
+            requested: 65536,
+            ..
+        })
     ));
     assert!(arena.try_alloc_slice_copy(big.as_bytes()).is_err());
     assert!(arena.try_alloc_slice_fill_iter(0..100_000_u32).is_err());
-    assert!(arena.try_alloc_with_drop(([0_u8; 1 << 16], String::new())).is_err());
+    assert!(
+        arena
+            .try_alloc_with_drop(([0_u8; 1 << 16], String::new()))
+            .is_err()
+    );
     let mut v = arena.vec::<u8>();
     assert!(v.try_reserve(1 << 20).is_err());
 
@@ -179,7 +187,11 @@ fn with_frame_resets_and_keeps_the_warm_chunk() {
         a.allocated_bytes()
     });
     assert!(first >= 8192);
-    assert_eq!(*log.lock().unwrap(), [1], "frame values drop when the call returns");
+    assert_eq!(
+        *log.lock().unwrap(),
+        [1],
+        "frame values drop when the call returns"
+    );
     // The next call gets the same arena back, reset but with its chunk.
     let (warm, p) = arena::with_frame(|a| {
         let warm = a.allocated_bytes();
