@@ -104,11 +104,11 @@ fn new_buf() -> Vec<u8> {
     Vec::with_capacity(BUF)
 }
 
-/// One get + use + return cycle on each contender, written once per pool type.
+/// One get + return cycle: the object is handed to `black_box` (so it must exist) and goes
+/// back, reset, when the guard drops. Written once for every pool type.
 macro_rules! cycle {
-    ($get:expr, $i:expr) => {{
-        let mut v = $get;
-        v.push($i as u8);
+    ($get:expr) => {{
+        let v = $get;
         black_box(&*v);
     }};
 }
@@ -118,9 +118,8 @@ fn pool_get_return(c: &mut Criterion) {
     g.throughput(Throughput::Elements(CYCLES as u64));
     g.bench_function(BenchmarkId::new("naive", CYCLES), |b| {
         b.iter(|| {
-            for i in 0..CYCLES {
-                let mut v = Vec::<u8>::with_capacity(BUF);
-                v.push(i as u8);
+            for _ in 0..CYCLES {
+                let v = Vec::<u8>::with_capacity(BUF);
                 black_box(&v);
             }
         });
@@ -128,9 +127,8 @@ fn pool_get_return(c: &mut Criterion) {
     let op = object_pool::Pool::new(64, new_buf);
     g.bench_function(BenchmarkId::new("object-pool", CYCLES), |b| {
         b.iter(|| {
-            for i in 0..CYCLES {
+            for _ in 0..CYCLES {
                 let mut v = op.pull(new_buf);
-                v.push(i as u8);
                 black_box(&*v);
                 v.clear(); // object-pool does not reset; the others do this on return
             }
@@ -140,30 +138,30 @@ fn pool_get_return(c: &mut Criterion) {
     g.bench_function(
         BenchmarkId::new("lockfree-object-pool/linear", CYCLES),
         |b| {
-            b.iter(|| (0..CYCLES).for_each(|i| cycle!(linear.pull(), i)));
+            b.iter(|| (0..CYCLES).for_each(|_| cycle!(linear.pull())));
         },
     );
     let spin = lockfree_object_pool::SpinLockObjectPool::new(new_buf, |v| v.clear());
     g.bench_function(
         BenchmarkId::new("lockfree-object-pool/spin_lock", CYCLES),
         |b| {
-            b.iter(|| (0..CYCLES).for_each(|i| cycle!(spin.pull(), i)));
+            b.iter(|| (0..CYCLES).for_each(|_| cycle!(spin.pull())));
         },
     );
     let mutex = lockfree_object_pool::MutexObjectPool::new(new_buf, |v| v.clear());
     g.bench_function(
         BenchmarkId::new("lockfree-object-pool/mutex", CYCLES),
         |b| {
-            b.iter(|| (0..CYCLES).for_each(|i| cycle!(mutex.pull(), i)));
+            b.iter(|| (0..CYCLES).for_each(|_| cycle!(mutex.pull())));
         },
     );
     let local = LocalPool::new(64, new_buf);
     g.bench_function(BenchmarkId::new("perfkit/local", CYCLES), |b| {
-        b.iter(|| (0..CYCLES).for_each(|i| cycle!(local.get(), i)));
+        b.iter(|| (0..CYCLES).for_each(|_| cycle!(local.get())));
     });
     let pool = Pool::new(64, new_buf);
     g.bench_function(BenchmarkId::new("perfkit/pool", CYCLES), |b| {
-        b.iter(|| (0..CYCLES).for_each(|i| cycle!(pool.get(), i)));
+        b.iter(|| (0..CYCLES).for_each(|_| cycle!(pool.get())));
     });
     g.finish();
 }
@@ -196,9 +194,8 @@ fn pool_get_return_threads(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("naive", CYCLES * THREADS), |b| {
         b.iter_custom(|iters| {
             on_threads(iters, || {
-                for i in 0..CYCLES {
-                    let mut v = Vec::<u8>::with_capacity(BUF);
-                    v.push(i as u8);
+                for _ in 0..CYCLES {
+                    let v = Vec::<u8>::with_capacity(BUF);
                     black_box(&v);
                 }
             })
@@ -208,9 +205,8 @@ fn pool_get_return_threads(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("object-pool", CYCLES * THREADS), |b| {
         b.iter_custom(|iters| {
             on_threads(iters, || {
-                for i in 0..CYCLES {
+                for _ in 0..CYCLES {
                     let mut v = op.pull(new_buf);
-                    v.push(i as u8);
                     black_box(&*v);
                     v.clear();
                 }
@@ -222,7 +218,7 @@ fn pool_get_return_threads(c: &mut Criterion) {
         BenchmarkId::new("lockfree-object-pool/linear", CYCLES * THREADS),
         |b| {
             b.iter_custom(|iters| {
-                on_threads(iters, || (0..CYCLES).for_each(|i| cycle!(linear.pull(), i)))
+                on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(linear.pull())))
             });
         },
     );
@@ -231,7 +227,7 @@ fn pool_get_return_threads(c: &mut Criterion) {
         BenchmarkId::new("lockfree-object-pool/spin_lock", CYCLES * THREADS),
         |b| {
             b.iter_custom(|iters| {
-                on_threads(iters, || (0..CYCLES).for_each(|i| cycle!(spin.pull(), i)))
+                on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(spin.pull())))
             });
         },
     );
@@ -240,15 +236,13 @@ fn pool_get_return_threads(c: &mut Criterion) {
         BenchmarkId::new("lockfree-object-pool/mutex", CYCLES * THREADS),
         |b| {
             b.iter_custom(|iters| {
-                on_threads(iters, || (0..CYCLES).for_each(|i| cycle!(mutex.pull(), i)))
+                on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(mutex.pull())))
             });
         },
     );
     let pool = Pool::new(64, new_buf);
     g.bench_function(BenchmarkId::new("perfkit/pool", CYCLES * THREADS), |b| {
-        b.iter_custom(|iters| {
-            on_threads(iters, || (0..CYCLES).for_each(|i| cycle!(pool.get(), i)))
-        });
+        b.iter_custom(|iters| on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(pool.get()))));
     });
     g.finish();
 }
