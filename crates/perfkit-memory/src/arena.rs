@@ -42,6 +42,7 @@
 //! assert_eq!(total, 6);
 //! ```
 
+use std::alloc::Layout;
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::fmt;
 use std::mem;
@@ -401,12 +402,23 @@ impl Arena {
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
     pub fn try_alloc_with_drop<T: Send>(&self, value: T) -> Result<&mut T, ArenaError> {
-        let r = self.try_alloc(value)?;
+        let size = mem::size_of::<T>();
+        // A raw pointer straight from bumpalo (not one derived from a `&mut T`) keeps the
+        // provenance of the whole chunk, so a run can later drop its neighbours through it.
+        let p = self
+            .bump
+            .try_alloc_layout(Layout::new::<T>())
+            .map_err(|_| self.error(size))?
+            .as_ptr()
+            .cast::<T>();
+        // SAFETY: `p` is a fresh allocation, valid for writes and aligned for `T`.
+        unsafe { p.write(value) };
         if mem::needs_drop::<T>() {
-            let p: *mut T = r;
-            self.record_drop(p.cast::<u8>(), drop_run::<T>, mem::size_of::<T>());
+            self.record_drop(p.cast::<u8>(), drop_run::<T>, size);
         }
-        Ok(r)
+        // SAFETY: initialised just above; the allocation belongs to the caller for as long as
+        // the arena is borrowed (only `reset`/`drop`, which need `&mut self`, touch it again).
+        Ok(unsafe { &mut *p })
     }
 
     /// Adds the value at `p` to the drop runs.

@@ -191,7 +191,7 @@ static SHARED: Block = Block::new();
 /// Live bytes as published by the threads (in `FLUSH_BYTES` steps) and its high-water mark.
 static GLOBAL_LIVE: AtomicI64 = AtomicI64::new(0);
 static GLOBAL_PEAK: AtomicU64 = AtomicU64::new(0);
-/// Set by the first allocation through any `TrackingAllocator`.
+/// Set by the first allocation through any `TrackingAllocator` (in `register`).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 /// A thread publishes its live-byte change once it moves this far from the last published
 /// value.
@@ -468,6 +468,8 @@ fn record_slow(l: &Local, event: Event) {
 /// First allocator call on this thread: claim a block and arrange to give it back at exit.
 #[cold]
 fn register(l: &Local) {
+    // Every thread's first allocation comes here, so this marks the allocator active.
+    ACTIVE.store(true, Ordering::Relaxed);
     let forbid = l.flags.get() & FORBID;
     // Anything the registration itself allocates (the exit hook may) goes to `SHARED`.
     l.flags.set(forbid | BUSY);
@@ -537,11 +539,6 @@ impl Default for TrackingAllocator<DefaultInner> {
     }
 }
 
-#[cold]
-fn mark_active() {
-    ACTIVE.store(true, Ordering::Relaxed);
-}
-
 // SAFETY: every method forwards to `A` with the caller's arguments unchanged and returns its
 // result unchanged, so `A`'s guarantees carry over; the bookkeeping around it touches only
 // thread-local cells and atomics, never allocates through the global allocator, and never
@@ -552,9 +549,6 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAllocator<A> {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
         let p = unsafe { self.inner.alloc(layout) };
         if !p.is_null() {
-            if !ACTIVE.load(Ordering::Relaxed) {
-                mark_active();
-            }
             record(Event::Alloc {
                 size: layout.size(),
                 align: layout.align(),

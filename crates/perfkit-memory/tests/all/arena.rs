@@ -120,7 +120,7 @@ fn limit_returns_errors_and_is_respected() {
     assert!(err.to_string().contains("limit is 16384 bytes"), "{err}");
 
     // Every fallible method reports the limit.
-    let big = "x".repeat(64 * 1024);
+    let big = "x".repeat(64 * 1024); // over the limit
     assert!(matches!(
         arena.try_alloc_str(&big),
         Err(ArenaError::LimitExceeded {

@@ -114,18 +114,20 @@ fn pool_single_thread_basics() {
 /// that no object is ever handed to two holders, every object comes back reset, and the
 /// counters add up.
 fn stress(threads: usize, rounds: usize) {
-    const MAX_IDS: usize = 1 << 16;
+    // Every object the pool can ever make has an id below this (the pool makes at most one
+    // per get).
+    let max_ids = threads * rounds * 4 + 64;
     let counters = Arc::new(Counters::default());
     let pool = Pool::with_thread_cache(8, 4, factory(&counters));
     pool.prefill(4);
-    let in_use: Vec<AtomicBool> = (0..MAX_IDS).map(|_| AtomicBool::new(false)).collect();
+    let in_use: Vec<AtomicBool> = (0..max_ids).map(|_| AtomicBool::new(false)).collect();
     let barrier = Barrier::new(threads);
     let gets = AtomicU64::new(0);
     let detached_objs = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for t in 0..threads {
-            let (pool, in_use, barrier, gets, detached_objs) =
-                (&pool, &in_use, &barrier, &gets, &detached_objs);
+            let (pool, in_use, barrier, gets, detached_objs, max_ids) =
+                (&pool, &in_use, &barrier, &gets, &detached_objs, max_ids);
             s.spawn(move || {
                 barrier.wait();
                 let mut local_gets = 0;
@@ -135,7 +137,7 @@ fn stress(threads: usize, rounds: usize) {
                     for _ in 0..hold {
                         let mut g = pool.get();
                         local_gets += 1;
-                        assert!(g.id < MAX_IDS);
+                        assert!(g.id < max_ids);
                         assert!(
                             !in_use[g.id].swap(true, Ordering::AcqRel),
                             "object {} handed out twice",
