@@ -87,6 +87,33 @@ fn local_pool_resets_on_every_return_and_bounds_idle() {
 }
 
 #[test]
+fn zero_max_idle_keeps_nothing() {
+    let counters = Arc::new(Counters::default());
+    let local = LocalPool::new(0, factory(&counters));
+    let shared = Pool::new(0, factory(&counters));
+    for _ in 0..3 {
+        drop(local.get());
+        drop(shared.get());
+    }
+    for s in [local.stats(), shared.stats()] {
+        assert_eq!((s.misses, s.returns, s.discarded, s.idle), (3, 3, 3, 0), "{s:?}");
+    }
+    assert_eq!(counters.drops.load(Ordering::Relaxed), 6);
+}
+
+#[test]
+fn idle_objects_never_exceed_max_idle() {
+    let pool = LocalPool::new(5, Vec::<u8>::new);
+    for n in 0..12 {
+        let held: Vec<_> = (0..n).map(|_| pool.get()).collect();
+        drop(held);
+        let s = pool.stats();
+        assert_eq!(s.idle, n.min(5) as u64, "{s:?}");
+        assert_eq!(s.hits + s.misses, (0..=n).sum::<usize>() as u64);
+    }
+}
+
+#[test]
 fn pool_single_thread_basics() {
     let counters = Arc::new(Counters::default());
     let pool = Pool::with_thread_cache(4, 2, factory(&counters));
