@@ -96,7 +96,11 @@ fn zero_max_idle_keeps_nothing() {
         drop(shared.get());
     }
     for s in [local.stats(), shared.stats()] {
-        assert_eq!((s.misses, s.returns, s.discarded, s.idle), (3, 3, 3, 0), "{s:?}");
+        assert_eq!(
+            (s.misses, s.returns, s.discarded, s.idle),
+            (3, 3, 3, 0),
+            "{s:?}"
+        );
     }
     assert_eq!(counters.drops.load(Ordering::Relaxed), 6);
 }
