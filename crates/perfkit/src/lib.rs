@@ -15,6 +15,11 @@
 #[cfg(feature = "simd")]
 pub use perfkit_simd as simd;
 
+/// Arena, object pools, generational slab and the tracking allocator (the `perfkit-memory`
+/// crate).
+#[cfg(feature = "memory")]
+pub use perfkit_memory as memory;
+
 /// Data layouts: struct-of-arrays by derive, bit sets, packed integers, string interning,
 /// typed ids and layout reports (the `perfkit-layout` crate). The derives `Soa` and `Layout`
 /// are re-exported here and find this path on their own when a package depends on `perfkit`
@@ -45,6 +50,11 @@ pub use perfkit_profile as profile;
 pub mod prelude {
     #[cfg(feature = "simd")]
     pub use perfkit_simd::{Level, Simd};
+
+    #[cfg(feature = "memory")]
+    pub use perfkit_memory::{
+        AllocStats, Arena, Handle, LocalPool, Pool, Pooled, Reset, Slab, TrackingAllocator,
+    };
 
     #[cfg(feature = "layout")]
     pub use perfkit_layout::{
