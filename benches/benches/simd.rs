@@ -6,8 +6,9 @@
 //!   `perfkit` (free function, detected level), `perfkit/method` (the `Simd` method on a
 //!   token made once), `perfkit/<level>` for every level this CPU runs,
 //!   `perfkit/relaxed` (the same kernel without the bit-identical guarantee), `wide`
-//!   (`f32x8`, four accumulators), `simsimd` (dot only) and `hand/avx512x4` (`std::arch`
-//!   AVX-512, four accumulators, masked tail).
+//!   (`f32x8`, four accumulators), `simsimd` (dot only), and hand-written `std::arch` loops
+//!   with four accumulators: `hand/avx512x4` (masked tail; only where the CPU has AVX-512)
+//!   and `hand/avx2x4` (FMA for dot).
 //! - Smaller groups for the other kernels at 4096 and 262144: `naive` against `perfkit`.
 //!
 //! Throughput is in bytes read, so memory-bound sizes read as bandwidth.
@@ -151,6 +152,71 @@ mod hand {
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+mod hand2 {
+    use std::arch::x86_64::*;
+
+    /// # Safety
+    /// The CPU must support AVX.
+    #[target_feature(enable = "avx")]
+    pub unsafe fn sum_avx2x4(x: &[f32]) -> f32 {
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut chunks = x.chunks_exact(32);
+        for c in &mut chunks {
+            for (k, a) in acc.iter_mut().enumerate() {
+                // SAFETY: the chunk holds 32 floats, so 8 from `8 * k` are in bounds.
+                *a = _mm256_add_ps(*a, unsafe { _mm256_loadu_ps(c.as_ptr().add(8 * k)) });
+            }
+        }
+        let s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+        let h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s));
+        let h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        let total = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps::<1>(h, h)));
+        chunks.remainder().iter().fold(total, |t, v| t + v)
+    }
+
+    /// # Safety
+    /// The CPU must support AVX and FMA.
+    #[target_feature(enable = "avx,fma")]
+    pub unsafe fn dot_avx2x4(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut ca = a.chunks_exact(32);
+        let mut cb = b.chunks_exact(32);
+        for (x, y) in (&mut ca).zip(&mut cb) {
+            for (k, s) in acc.iter_mut().enumerate() {
+                // SAFETY: both chunks hold 32 floats.
+                let (vx, vy) = unsafe {
+                    (
+                        _mm256_loadu_ps(x.as_ptr().add(8 * k)),
+                        _mm256_loadu_ps(y.as_ptr().add(8 * k)),
+                    )
+                };
+                *s = _mm256_fmadd_ps(vx, vy, *s);
+            }
+        }
+        let s = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+        let h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps::<1>(s));
+        let h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        let total = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps::<1>(h, h)));
+        ca.remainder()
+            .iter()
+            .zip(cb.remainder())
+            .fold(total, |t, (x, y)| t + x * y)
+    }
+}
+
+fn has_avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 fn has_avx512f() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -193,6 +259,13 @@ fn bench_sum_f32(c: &mut Criterion) {
             group.bench_with_input(BenchmarkId::new("hand/avx512x4", n), &x, |b, x| {
                 // SAFETY: AVX-512F was detected just above.
                 b.iter(|| unsafe { hand::sum_avx512x4(black_box(x)) })
+            });
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            group.bench_with_input(BenchmarkId::new("hand/avx2x4", n), &x, |b, x| {
+                // SAFETY: AVX2 and FMA were detected just above.
+                b.iter(|| unsafe { hand2::sum_avx2x4(black_box(x)) })
             });
         }
     }
@@ -246,6 +319,13 @@ fn bench_dot_f32(c: &mut Criterion) {
             group.bench_with_input(BenchmarkId::new("hand/avx512x4", n), &input, |b, (x, y)| {
                 // SAFETY: AVX-512F was detected just above; equal lengths.
                 b.iter(|| unsafe { hand::dot_avx512x4(black_box(x), black_box(y)) })
+            });
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            group.bench_with_input(BenchmarkId::new("hand/avx2x4", n), &input, |b, (x, y)| {
+                // SAFETY: AVX2 and FMA were detected just above; equal lengths.
+                b.iter(|| unsafe { hand2::dot_avx2x4(black_box(x), black_box(y)) })
             });
         }
     }
