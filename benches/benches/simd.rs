@@ -16,7 +16,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput, measurement::WallTime};
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, measurement::WallTime,
+};
 use perfkit_simd::{Level, Simd};
 use perfkit_testkit::{DEFAULT_SEED, f32_array, f64_array, u64_array};
 use simsimd::SpatialSimilarity;
@@ -25,12 +27,19 @@ use wide::f32x8;
 const SIZES: [usize; 5] = [16, 64, 4096, 262_144, 16_777_216];
 const SMALL_SIZES: [usize; 2] = [4096, 262_144];
 
-/// Fewer samples for the memory-bound size, where one iteration takes milliseconds.
+/// Many short samples of equal length (flat sampling), so that on a shared machine most
+/// samples fall between two preemptions and the median is the undisturbed time; the
+/// memory-bound size, where one iteration takes milliseconds, gets fewer, longer samples.
 fn size_config(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
+    group.sampling_mode(SamplingMode::Flat);
     if n >= 1 << 24 {
-        group.sample_size(10);
+        group
+            .sample_size(20)
+            .measurement_time(Duration::from_secs(2));
     } else {
-        group.sample_size(60);
+        group
+            .sample_size(200)
+            .measurement_time(Duration::from_millis(400));
     }
 }
 
@@ -347,6 +356,7 @@ fn bench_others(c: &mut Criterion) {
             .collect();
 
         let mut g = c.benchmark_group("sum_f64");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes((8 * n) as u64));
         g.bench_function(BenchmarkId::new("naive", n), |b| {
             b.iter(|| black_box(&d).iter().sum::<f64>())
@@ -357,6 +367,7 @@ fn bench_others(c: &mut Criterion) {
         g.finish();
 
         let mut g = c.benchmark_group("sum_f32_accurate");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes((4 * n) as u64));
         g.bench_function(BenchmarkId::new("naive", n), |b| {
             // Kahan-Babuska-Neumaier, one accumulator.
@@ -380,6 +391,7 @@ fn bench_others(c: &mut Criterion) {
         g.finish();
 
         let mut g = c.benchmark_group("l2_squared_f32");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes((8 * n) as u64));
         g.bench_function(BenchmarkId::new("naive", n), |b| {
             b.iter(|| {
@@ -399,6 +411,7 @@ fn bench_others(c: &mut Criterion) {
         g.finish();
 
         let mut g = c.benchmark_group("min_f32");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes((4 * n) as u64));
         g.bench_function(BenchmarkId::new("naive", n), |b| {
             b.iter(|| black_box(&x).iter().copied().reduce(f32::min))
@@ -409,6 +422,7 @@ fn bench_others(c: &mut Criterion) {
         g.finish();
 
         let mut g = c.benchmark_group("axpy_f32");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes((8 * n) as u64));
         let mut out = y.clone();
         g.bench_function(BenchmarkId::new("naive", n), |b| {
@@ -424,6 +438,7 @@ fn bench_others(c: &mut Criterion) {
         g.finish();
 
         let mut g = c.benchmark_group("popcount");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes((8 * n) as u64));
         g.bench_function(BenchmarkId::new("naive", n), |b| {
             b.iter(|| {
@@ -439,6 +454,7 @@ fn bench_others(c: &mut Criterion) {
         g.finish();
 
         let mut g = c.benchmark_group("and_assign");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes((16 * n) as u64));
         let mut acc = w.clone();
         g.bench_function(BenchmarkId::new("naive", n), |b| {
@@ -454,6 +470,7 @@ fn bench_others(c: &mut Criterion) {
         g.finish();
 
         let mut g = c.benchmark_group("count_byte");
+        size_config(&mut g, n);
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         g.bench_function(BenchmarkId::new("naive", bytes.len()), |b| {
             b.iter(|| black_box(&bytes).iter().filter(|&&b| b == 3).count())
@@ -469,10 +486,8 @@ fn main() {
     let quick = std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0");
     let mut c = perfkit_benches::criterion();
     if !quick {
-        // Many contenders per group: shorter than criterion's defaults, still stable here.
-        c = c
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3));
+        // Many contenders per group: a short warm-up; `size_config` sets the sampling.
+        c = c.warm_up_time(Duration::from_millis(500));
     }
     let mut c = c.configure_from_args();
     bench_sum_f32(&mut c);
