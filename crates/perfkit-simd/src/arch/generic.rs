@@ -393,10 +393,13 @@ pub(crate) unsafe fn reduce<V: FloatVec, R: Reduction, const K: usize, const STR
     // in registers.
     for (k, lane) in acc.iter_mut().enumerate() {
         let off = full + k * w;
+        if off >= n {
+            break;
+        }
         if off + w <= n {
             let (x, y) = load(off);
             *lane = step(*lane, x, y);
-        } else if off < n {
+        } else {
             let m = n - off;
             let (x, y) = load_partial(off, m);
             let new = step(*lane, x, y);
@@ -495,6 +498,9 @@ where
     }
     for k in 0..K {
         let off = full + k * w;
+        if off >= n {
+            break;
+        }
         if off + w <= n {
             // SAFETY: `off + w <= n`.
             unsafe {
@@ -502,7 +508,7 @@ where
                 s[k] = t;
                 c[k] = c[k].add(err);
             }
-        } else if off < n {
+        } else {
             let m = n - off;
             // SAFETY: `m < w` elements from `off` are in bounds.
             unsafe {
@@ -576,10 +582,13 @@ unsafe fn extremum<V: FloatVec, const K: usize>(
     }
     for (k, lane) in acc.iter_mut().enumerate() {
         let off = full + k * w;
+        if off >= n {
+            break;
+        }
         if off + w <= n {
             // SAFETY: `off + w <= n`.
             *lane = pick(unsafe { V::load(p.add(off)) }, *lane);
-        } else if off < n {
+        } else {
             let m = n - off;
             // SAFETY: `m < w` elements from `off` are in bounds; the CPU runs V's level.
             *lane = unsafe { pick(V::load_partial(p.add(off), m), *lane).blend_first(*lane, m) };
