@@ -16,10 +16,11 @@
 pub(crate) mod generic;
 pub(crate) mod scalar;
 
-#[cfg(target_arch = "x86_64")]
+// Miri interprets no vendor intrinsics: under it only the scalar level exists.
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 pub(crate) mod x86_64;
 
-#[cfg(target_arch = "aarch64")]
+#[cfg(all(target_arch = "aarch64", not(miri)))]
 pub(crate) mod aarch64;
 
 /// A vector of `LANES` `u64` lanes (also viewed as `8 * LANES` bytes).
@@ -135,7 +136,7 @@ pub(crate) unsafe trait FloatVec: Copy {
     unsafe fn to_lanes(self, out: &mut [Self::Elem; 16]);
 }
 
-#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
 /// Copies `len` elements from `p` into a zeroed `[T; 16]` (the partial load of levels
 /// without a masked load).
 ///
