@@ -142,6 +142,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
+    #[cfg_attr(miri, ignore = "slow under Miri; the table tests cover the scalar level")]
     fn bit_kernels_agree_on_random_input(
         a in proptest::collection::vec(any::<u64>(), 0..200),
         seed in any::<u64>(),
