@@ -1,0 +1,3 @@
+//! aarch64 levels: [`neon`].
+
+pub(crate) mod neon;

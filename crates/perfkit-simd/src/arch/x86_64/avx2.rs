@@ -1,0 +1,118 @@
+//! [`Level::Avx2`](crate::Level::Avx2): 256-bit `ymm` vectors.
+
+use core::arch::x86_64::*;
+
+use crate::arch::U64Vec;
+
+/// Four `u64` lanes in a `ymm` register.
+#[derive(Clone, Copy)]
+pub(crate) struct U64x4(__m256i);
+
+/// Per-lane popcount by nibble lookup (`vpshufb`) and a horizontal byte sum (`vpsadbw`).
+#[inline(always)]
+unsafe fn popcnt_epi64(v: __m256i) -> __m256i {
+    // SAFETY: the caller runs on an AVX2 CPU (this level); pure register operations.
+    unsafe {
+        let lookup = _mm256_setr_epi8(
+            0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2,
+            3, 3, 4,
+        );
+        let low = _mm256_set1_epi8(0x0f);
+        let lo = _mm256_and_si256(v, low);
+        let hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
+        let bytes = _mm256_add_epi8(
+            _mm256_shuffle_epi8(lookup, lo),
+            _mm256_shuffle_epi8(lookup, hi),
+        );
+        _mm256_sad_epu8(bytes, _mm256_setzero_si256())
+    }
+}
+
+// SAFETY: every method does what the trait documents, on four lanes; pointer methods read or
+// write exactly 32 bytes unaligned (16 for the widening load), as callers guarantee is valid.
+unsafe impl U64Vec for U64x4 {
+    const LANES: usize = 4;
+
+    #[inline(always)]
+    unsafe fn zero() -> Self {
+        // SAFETY: AVX is part of this level.
+        Self(unsafe { _mm256_setzero_si256() })
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const u64) -> Self {
+        // SAFETY: `p` is valid for 32 bytes (caller); AVX is part of this level.
+        Self(unsafe { _mm256_loadu_si256(p.cast()) })
+    }
+    #[inline(always)]
+    unsafe fn load_bytes(p: *const u8) -> Self {
+        // SAFETY: `p` is valid for 32 bytes (caller); AVX is part of this level.
+        Self(unsafe { _mm256_loadu_si256(p.cast()) })
+    }
+    #[inline(always)]
+    unsafe fn load_i32_widen(p: *const i32) -> Self {
+        // SAFETY: `p` is valid for four i32 = 16 bytes (caller); AVX2 is this level.
+        Self(unsafe { _mm256_cvtepi32_epi64(_mm_loadu_si128(p.cast())) })
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut u64) {
+        // SAFETY: `p` is valid for 32 bytes (caller); AVX is part of this level.
+        unsafe { _mm256_storeu_si256(p.cast(), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn and(self, o: Self) -> Self {
+        // SAFETY: AVX2 is this level.
+        Self(unsafe { _mm256_and_si256(self.0, o.0) })
+    }
+    #[inline(always)]
+    unsafe fn or(self, o: Self) -> Self {
+        // SAFETY: AVX2 is this level.
+        Self(unsafe { _mm256_or_si256(self.0, o.0) })
+    }
+    #[inline(always)]
+    unsafe fn xor(self, o: Self) -> Self {
+        // SAFETY: AVX2 is this level.
+        Self(unsafe { _mm256_xor_si256(self.0, o.0) })
+    }
+    #[inline(always)]
+    unsafe fn andnot(self, o: Self) -> Self {
+        // SAFETY: AVX2 is this level. `andnot(x, y)` is `!x & y`.
+        Self(unsafe { _mm256_andnot_si256(o.0, self.0) })
+    }
+    #[inline(always)]
+    unsafe fn add(self, o: Self) -> Self {
+        // SAFETY: AVX2 is this level.
+        Self(unsafe { _mm256_add_epi64(self.0, o.0) })
+    }
+    #[inline(always)]
+    unsafe fn popcnt(self) -> Self {
+        // SAFETY: AVX2 is this level.
+        Self(unsafe { popcnt_epi64(self.0) })
+    }
+    #[inline(always)]
+    unsafe fn reduce_add(self) -> u64 {
+        // SAFETY: AVX2 and SSE4.1 are part of this level.
+        unsafe {
+            let s = _mm_add_epi64(
+                _mm256_castsi256_si128(self.0),
+                _mm256_extracti128_si256::<1>(self.0),
+            );
+            (_mm_extract_epi64::<0>(s) as u64).wrapping_add(_mm_extract_epi64::<1>(s) as u64)
+        }
+    }
+    #[inline(always)]
+    unsafe fn splat_byte(b: u8) -> Self {
+        // SAFETY: AVX is part of this level.
+        Self(unsafe { _mm256_set1_epi8(b as i8) })
+    }
+    #[inline(always)]
+    unsafe fn count_eq_bytes(self, needle: Self) -> u64 {
+        // SAFETY: AVX2 and POPCNT are part of this level.
+        let mask = unsafe { _mm256_movemask_epi8(_mm256_cmpeq_epi8(self.0, needle.0)) };
+        u64::from(mask.count_ones())
+    }
+}
+
+crate::arch::level_kernels! {
+    features = "sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,avx,avx2,fma,bmi1,bmi2,lzcnt",
+    u64 = U64x4, u64_k = 4,
+}
