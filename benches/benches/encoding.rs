@@ -10,7 +10,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime};
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
 use integer_encoding::VarInt;
 use perfkit_encoding::frame::{self, FrameHeader, HEADER_LEN, Limits};
 use perfkit_encoding::{Level, Simd, crc32c, stream_vbyte, varint};
@@ -22,8 +24,20 @@ const N: usize = 1_000_000;
 fn shapes() -> Vec<(&'static str, Vec<u64>)> {
     vec![
         ("mix", varint_mix(N, DEFAULT_SEED)),
-        ("1byte", varint_mix(N, DEFAULT_SEED).into_iter().map(|v| v & 0x7f).collect()),
-        ("10byte", varint_mix(N, DEFAULT_SEED).into_iter().map(|v| v | (1 << 63)).collect()),
+        (
+            "1byte",
+            varint_mix(N, DEFAULT_SEED)
+                .into_iter()
+                .map(|v| v & 0x7f)
+                .collect(),
+        ),
+        (
+            "10byte",
+            varint_mix(N, DEFAULT_SEED)
+                .into_iter()
+                .map(|v| v | (1 << 63))
+                .collect(),
+        ),
     ]
 }
 
@@ -60,91 +74,106 @@ fn naive_encode(mut v: u64, out: &mut Vec<u8>) {
     out.push(v as u8);
 }
 
+// One loop function per contender, each taking the input in registers (a `black_box`ed local
+// would otherwise be kept in memory and put a store-forward on every loop's critical path).
+#[inline(never)]
+fn loop_naive(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Some((v, n)) = naive_decode(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_prost(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while !input.is_empty() {
+        acc = acc.wrapping_add(prost::encoding::decode_varint(&mut input).unwrap());
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_integer_encoding(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Some((v, n)) = u64::decode_var(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_leb128(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Ok(v) = leb128::read::unsigned(&mut input) {
+        acc = acc.wrapping_add(v);
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_varint_simd(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Ok((v, n)) = varint_simd::decode::<u64>(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
+/// `padded` is the encoded input followed by 16 zero bytes; `len` the encoded length.
+#[inline(never)]
+fn loop_varint_simd_unsafe(padded: &[u8], len: usize) -> u64 {
+    assert!(padded.len() >= len + 16);
+    let mut pos = 0;
+    let mut acc = 0u64;
+    while pos < len {
+        // SAFETY: 16 bytes are readable at every varint start (checked above).
+        let (v, n) = unsafe { varint_simd::decode_unsafe::<u64>(padded.as_ptr().add(pos)) };
+        acc = acc.wrapping_add(v);
+        pos += n;
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_perfkit(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Ok((v, n)) = varint::decode_u64(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
 fn varint_single_decode(c: &mut Criterion) {
     for (shape, values) in shapes() {
         let mut bytes = Vec::new();
         varint::encode_u64_slice(&values, &mut bytes);
         let mut padded = bytes.clone();
         padded.extend_from_slice(&[0; 16]);
+        let expected = values.iter().fold(0u64, |a, &v| a.wrapping_add(v));
         let mut g = group(c, &format!("varint_decode_{shape}"), N);
-        g.bench_function(criterion::BenchmarkId::new("naive", N), |b| {
-            b.iter(|| {
-                let mut input = black_box(&bytes[..]);
-                let mut acc = 0u64;
-                while let Some((v, n)) = naive_decode(input) {
-                    acc = acc.wrapping_add(v);
-                    input = &input[n..];
-                }
-                acc
+        let contenders: [(&str, fn(&[u8]) -> u64); 6] = [
+            ("naive", loop_naive),
+            ("prost", loop_prost),
+            ("integer-encoding", loop_integer_encoding),
+            ("leb128", loop_leb128),
+            ("varint-simd", loop_varint_simd),
+            ("perfkit", loop_perfkit),
+        ];
+        for (name, f) in contenders {
+            assert_eq!(f(&bytes), expected, "{name}");
+            g.bench_function(criterion::BenchmarkId::new(name, N), |b| {
+                b.iter(|| f(black_box(&bytes)))
             });
-        });
-        g.bench_function(criterion::BenchmarkId::new("prost", N), |b| {
-            b.iter(|| {
-                let mut input = black_box(&bytes[..]);
-                let mut acc = 0u64;
-                while !input.is_empty() {
-                    acc = acc.wrapping_add(prost::encoding::decode_varint(&mut input).unwrap());
-                }
-                acc
-            });
-        });
-        g.bench_function(criterion::BenchmarkId::new("integer-encoding", N), |b| {
-            b.iter(|| {
-                let mut input = black_box(&bytes[..]);
-                let mut acc = 0u64;
-                while let Some((v, n)) = u64::decode_var(input) {
-                    acc = acc.wrapping_add(v);
-                    input = &input[n..];
-                }
-                acc
-            });
-        });
-        g.bench_function(criterion::BenchmarkId::new("leb128", N), |b| {
-            b.iter(|| {
-                let mut input = black_box(&bytes[..]);
-                let mut acc = 0u64;
-                while let Ok(v) = leb128::read::unsigned(&mut input) {
-                    acc = acc.wrapping_add(v);
-                }
-                acc
-            });
-        });
-        g.bench_function(criterion::BenchmarkId::new("varint-simd", N), |b| {
-            b.iter(|| {
-                let mut input = black_box(&bytes[..]);
-                let mut acc = 0u64;
-                while let Ok((v, n)) = varint_simd::decode::<u64>(input) {
-                    acc = acc.wrapping_add(v);
-                    input = &input[n..];
-                }
-                acc
-            });
-        });
+        }
+        assert_eq!(loop_varint_simd_unsafe(&padded, bytes.len()), expected);
         g.bench_function(criterion::BenchmarkId::new("varint-simd/unsafe", N), |b| {
-            b.iter(|| {
-                let input = black_box(&padded[..]);
-                let mut pos = 0;
-                let mut acc = 0u64;
-                while pos < bytes.len() {
-                    // SAFETY: `padded` has 16 zero bytes after the last varint, so 16 bytes are
-                    // readable at every varint start.
-                    let (v, n) = unsafe { varint_simd::decode_unsafe::<u64>(input.as_ptr().add(pos)) };
-                    acc = acc.wrapping_add(v);
-                    pos += n;
-                }
-                acc
-            });
-        });
-        g.bench_function(criterion::BenchmarkId::new("perfkit", N), |b| {
-            b.iter(|| {
-                let mut input = black_box(&bytes[..]);
-                let mut acc = 0u64;
-                while let Ok((v, n)) = varint::decode_u64(input) {
-                    acc = acc.wrapping_add(v);
-                    input = &input[n..];
-                }
-                acc
-            });
+            b.iter(|| loop_varint_simd_unsafe(black_box(&padded), bytes.len()));
         });
         g.finish();
     }
@@ -191,7 +220,11 @@ fn varint_slice_decode(c: &mut Criterion) {
         });
         for level in Level::available() {
             let simd = Simd::new(level).unwrap();
-            let name = if level == Level::detected() { "perfkit".to_string() } else { format!("perfkit/{level}") };
+            let name = if level == Level::detected() {
+                "perfkit".to_string()
+            } else {
+                format!("perfkit/{level}")
+            };
             g.bench_function(criterion::BenchmarkId::new(name, N), |b| {
                 b.iter(|| {
                     out.clear();
@@ -300,7 +333,13 @@ fn stream_vbyte_benches(c: &mut Criterion) {
         });
     });
     g.bench_function(criterion::BenchmarkId::new("stream-vbyte", N), |b| {
-        b.iter(|| stream_vbyte_peer::decode::decode::<stream_vbyte_peer::scalar::Scalar>(black_box(&bytes), N, &mut peer_out));
+        b.iter(|| {
+            stream_vbyte_peer::decode::decode::<stream_vbyte_peer::scalar::Scalar>(
+                black_box(&bytes),
+                N,
+                &mut peer_out,
+            )
+        });
     });
     g.bench_function(criterion::BenchmarkId::new("perfkit", N), |b| {
         b.iter(|| {
@@ -326,7 +365,12 @@ fn stream_vbyte_benches(c: &mut Criterion) {
     let mut enc: Vec<u8> = Vec::with_capacity(stream_vbyte::max_encoded_len(N) + 16);
     let mut peer_enc = vec![0u8; stream_vbyte::max_encoded_len(N)];
     g.bench_function(criterion::BenchmarkId::new("stream-vbyte", N), |b| {
-        b.iter(|| stream_vbyte_peer::encode::encode::<stream_vbyte_peer::scalar::Scalar>(black_box(&values), &mut peer_enc));
+        b.iter(|| {
+            stream_vbyte_peer::encode::encode::<stream_vbyte_peer::scalar::Scalar>(
+                black_box(&values),
+                &mut peer_enc,
+            )
+        });
     });
     g.bench_function(criterion::BenchmarkId::new("perfkit", N), |b| {
         b.iter(|| {
@@ -372,7 +416,11 @@ fn frames(c: &mut Criterion) {
             for &byte in body {
                 crc ^= u32::from(byte);
                 for _ in 0..8 {
-                    crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82f6_3b78 } else { crc >> 1 };
+                    crc = if crc & 1 != 0 {
+                        (crc >> 1) ^ 0x82f6_3b78
+                    } else {
+                        crc >> 1
+                    };
                 }
             }
             (magic == frame::MAGIC && !crc == sum, body.len())
@@ -381,12 +429,18 @@ fn frames(c: &mut Criterion) {
     g.bench_function(criterion::BenchmarkId::new("perfkit", 4096), |b| {
         b.iter(|| frame::parse(black_box(&wire), &limits).map(|(f, n)| (f.payload.len(), n)));
     });
-    g.bench_function(criterion::BenchmarkId::new("perfkit/portable_crc", 4096), |b| {
-        b.iter(|| {
-            let (h, n) = FrameHeader::ref_from_prefix(black_box(&wire)).unwrap();
-            (crc32c::crc32c_append_with(scalar(), 0, &n[..4096]) == h.checksum.get(), n.len())
-        });
-    });
+    g.bench_function(
+        criterion::BenchmarkId::new("perfkit/portable_crc", 4096),
+        |b| {
+            b.iter(|| {
+                let (h, n) = FrameHeader::ref_from_prefix(black_box(&wire)).unwrap();
+                (
+                    crc32c::crc32c_append_with(scalar(), 0, &n[..4096]) == h.checksum.get(),
+                    n.len(),
+                )
+            });
+        },
+    );
     g.finish();
 
     // Header-only parse over 4096 back-to-back empty frames.
@@ -397,22 +451,29 @@ fn frames(c: &mut Criterion) {
     }
     let mut g = c.benchmark_group("frame_header_parse");
     g.throughput(Throughput::Elements(HEADERS as u64));
-    g.bench_function(criterion::BenchmarkId::new("hand/zerocopy_ref_from_prefix", HEADERS), |b| {
-        b.iter(|| {
-            let mut acc = 0u32;
-            for chunk in black_box(&headers[..]).chunks_exact(HEADER_LEN) {
-                let (h, _) = FrameHeader::ref_from_prefix(chunk).unwrap();
-                acc = acc.wrapping_add(u32::from(h.kind)).wrapping_add(h.payload_len.get());
-            }
-            acc
-        });
-    });
+    g.bench_function(
+        criterion::BenchmarkId::new("hand/zerocopy_ref_from_prefix", HEADERS),
+        |b| {
+            b.iter(|| {
+                let mut acc = 0u32;
+                for chunk in black_box(&headers[..]).chunks_exact(HEADER_LEN) {
+                    let (h, _) = FrameHeader::ref_from_prefix(chunk).unwrap();
+                    acc = acc
+                        .wrapping_add(u32::from(h.kind))
+                        .wrapping_add(h.payload_len.get());
+                }
+                acc
+            });
+        },
+    );
     g.bench_function(criterion::BenchmarkId::new("perfkit", HEADERS), |b| {
         b.iter(|| {
             let mut acc = 0u32;
             for chunk in black_box(&headers[..]).chunks_exact(HEADER_LEN) {
                 let h = frame::parse_header(chunk, &limits).unwrap();
-                acc = acc.wrapping_add(u32::from(h.kind)).wrapping_add(h.payload_len.get());
+                acc = acc
+                    .wrapping_add(u32::from(h.kind))
+                    .wrapping_add(h.payload_len.get());
             }
             acc
         });
