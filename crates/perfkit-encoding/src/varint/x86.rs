@@ -14,10 +14,12 @@ use core::arch::x86_64::{
     __m128i, __m256i, __m512i, _mm_and_si128, _mm_cvtepu8_epi32, _mm_cvtepu8_epi64,
     _mm_cvtepu16_epi32, _mm_cvtepu16_epi64, _mm_cvtepu32_epi64, _mm_load_si128, _mm_loadu_si128,
     _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi16, _mm_set1_epi32, _mm_shuffle_epi8,
-    _mm_srli_epi16, _mm_srli_epi32, _mm_srli_si128, _mm_storeu_si128, _mm256_cvtepu8_epi32,
+    _mm_srli_epi16, _mm_srli_epi32, _mm_srli_si128, _mm_storeu_si128, _mm256_and_si256,
+    _mm256_broadcastsi128_si256, _mm256_castsi256_si128, _mm256_cvtepu8_epi32,
     _mm256_cvtepu8_epi64, _mm256_cvtepu16_epi32, _mm256_cvtepu16_epi64, _mm256_cvtepu32_epi64,
-    _mm256_storeu_si256, _mm512_cvtepu8_epi32, _mm512_cvtepu8_epi64, _mm512_cvtepu16_epi64,
-    _mm512_storeu_si512,
+    _mm256_extracti128_si256, _mm256_load_si256, _mm256_or_si256, _mm256_set1_epi32,
+    _mm256_shuffle_epi8, _mm256_srli_epi32, _mm256_storeu_si256, _mm512_cvtepu8_epi32,
+    _mm512_cvtepu8_epi64, _mm512_cvtepu16_epi64, _mm512_cvtepu32_epi64, _mm512_storeu_si512,
 };
 
 use super::batch::{at, decode_u32_scalar, decode_u64_scalar};
@@ -96,6 +98,168 @@ static PLANS: [u32; 4096] = {
     }
     t
 };
+
+/// The AVX2 plan for one 12-bit continuation mask: up to eight leading varints of at most
+/// 4 bytes, each into a 32-bit lane of a 256-bit register (both 128-bit halves shuffle the
+/// same 16-byte window): `(shuffle, count | consumed << 8)`. `count == 0` when the first
+/// varint is longer than 4 bytes or does not end in the window.
+const fn plan8(mask: u32) -> ([u8; 32], u16) {
+    let mut shuffle = [0x80u8; 32];
+    let mut count = 0;
+    let mut start = 0;
+    let mut i = 0;
+    while i < 12 && count < 8 {
+        if (mask >> i) & 1 == 0 {
+            let len = i + 1 - start;
+            if len > 4 {
+                break;
+            }
+            let mut t = 0;
+            while t < len {
+                shuffle[4 * count + t] = (start + t) as u8;
+                t += 1;
+            }
+            count += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    (shuffle, (count | start << 8) as u16)
+}
+
+#[repr(C, align(32))]
+struct Shuffles8([[u8; 32]; 4096]);
+
+static SHUFFLES8: Shuffles8 = {
+    let mut t = [[0u8; 32]; 4096];
+    let mut m = 0;
+    while m < 4096 {
+        t[m] = plan8(m as u32).0;
+        m += 1;
+    }
+    Shuffles8(t)
+};
+
+static PLANS8: [u16; 4096] = {
+    let mut t = [0u16; 4096];
+    let mut m = 0;
+    while m < 4096 {
+        t[m] = plan8(m as u32).1;
+        m += 1;
+    }
+    t
+};
+
+/// Stores eight 32-bit lanes as eight elements (AVX2 and up).
+trait Sink8<T>: Sink<T> {
+    /// # Safety
+    ///
+    /// - `dst` is valid for writing 8 elements; the CPU has the implementor's level.
+    unsafe fn dwords8(dst: *mut T, v: __m256i);
+}
+
+impl Sink8<u64> for Avx2 {
+    #[inline(always)]
+    unsafe fn dwords8(dst: *mut u64, v: __m256i) {
+        // SAFETY: see the note above the `Sink` impls; 2 stores of 4 elements.
+        unsafe {
+            let d = dst.cast::<__m256i>();
+            _mm256_storeu_si256(d, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(v)));
+            _mm256_storeu_si256(
+                d.add(1),
+                _mm256_cvtepu32_epi64(_mm256_extracti128_si256::<1>(v)),
+            );
+        }
+    }
+}
+
+impl Sink8<u32> for Avx2 {
+    #[inline(always)]
+    unsafe fn dwords8(dst: *mut u32, v: __m256i) {
+        // SAFETY: see the note above the `Sink` impls; 1 store of 8 elements.
+        unsafe { _mm256_storeu_si256(dst.cast::<__m256i>(), v) }
+    }
+}
+
+impl Sink8<u64> for Avx512 {
+    #[inline(always)]
+    unsafe fn dwords8(dst: *mut u64, v: __m256i) {
+        // SAFETY: see the note above the `Sink` impls; 1 store of 8 elements.
+        unsafe { _mm512_storeu_si512(dst.cast::<__m512i>(), _mm512_cvtepu32_epi64(v)) }
+    }
+}
+
+impl Sink8<u32> for Avx512 {
+    #[inline(always)]
+    unsafe fn dwords8(dst: *mut u32, v: __m256i) {
+        // SAFETY: see the note above the `Sink` impls.
+        unsafe { <Avx2 as Sink8<u32>>::dwords8(dst, v) }
+    }
+}
+
+/// The AVX2 loop: like [`decode_body`] but branch-free between value sizes — every step
+/// decodes up to eight varints of at most 4 bytes into 32-bit lanes.
+///
+/// # Safety
+///
+/// - The CPU supports AVX2 and the level of `S`.
+/// - `out` has spare capacity for at least `min(count, input.len())` elements.
+#[inline(always)]
+unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<T>,
+    one: impl Fn(&[u8]) -> Result<(T, usize), DecodeError>,
+    rest: impl FnOnce(&[u8], usize, usize, &mut Vec<T>) -> Result<usize, DecodeError>,
+) -> Result<usize, DecodeError> {
+    let room = count.min(input.len());
+    debug_assert!(out.capacity() - out.len() >= room);
+    let base = out.len();
+    let mut produced = 0;
+    let mut pos = 0;
+    // SAFETY: as in `decode_body`: 16 readable bytes at `pos` and 16 writable slots at
+    // `produced` by the loop condition; a step stores at most 16 elements and `PLANS8` never
+    // consumes more than 12 bytes nor claims more lanes than its shuffle fills.
+    unsafe {
+        let dst0 = out.as_mut_ptr().add(base);
+        while pos + 16 <= input.len() && produced + 16 <= room {
+            let v = _mm_loadu_si128(input.as_ptr().add(pos).cast());
+            let mask = _mm_movemask_epi8(v) as u32;
+            let dst = dst0.add(produced);
+            if mask == 0 {
+                S::bytes16(dst, v);
+                pos += 16;
+                produced += 16;
+                continue;
+            }
+            let key = (mask & 0xfff) as usize;
+            let plan = usize::from(PLANS8[key]);
+            if plan & 0xff == 0 {
+                let (value, n) = one(&input[pos..]).map_err(|e| at(e, pos))?;
+                dst.write(value);
+                produced += 1;
+                pos += n;
+                continue;
+            }
+            let lanes = _mm256_shuffle_epi8(
+                _mm256_broadcastsi128_si256(v),
+                _mm256_load_si256(SHUFFLES8.0[key].as_ptr().cast()),
+            );
+            let b0 = _mm256_and_si256(lanes, _mm256_set1_epi32(0x7f));
+            let b1 = _mm256_and_si256(_mm256_srli_epi32::<1>(lanes), _mm256_set1_epi32(0x3f80));
+            let b2 = _mm256_and_si256(_mm256_srli_epi32::<2>(lanes), _mm256_set1_epi32(0x1f_c000));
+            let b3 = _mm256_and_si256(_mm256_srli_epi32::<3>(lanes), _mm256_set1_epi32(0xfe0_0000));
+            S::dwords8(
+                dst,
+                _mm256_or_si256(_mm256_or_si256(b0, b1), _mm256_or_si256(b2, b3)),
+            );
+            produced += plan & 0xff;
+            pos += plan >> 8;
+        }
+        out.set_len(base + produced);
+    }
+    rest(input, pos, count - produced, out)
+}
 
 /// Widening stores of decoded lanes into the output, per level and element type.
 ///
@@ -357,7 +521,7 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
 }
 
 macro_rules! kernels {
-    ($($name:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal;)*) => {$(
+    ($($name:ident, $body:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal;)*) => {$(
         /// Batch decode at one level (see the module docs).
         ///
         /// # Safety
@@ -367,18 +531,18 @@ macro_rules! kernels {
         #[target_feature(enable = $features)]
         pub(super) unsafe fn $name(input: &[u8], count: usize, out: &mut Vec<$t>) -> Result<usize, DecodeError> {
             // SAFETY: forwarded preconditions; `$sink` needs no more than `$features`.
-            unsafe { decode_body::<$t, $sink>(input, count, out, $one, $rest) }
+            unsafe { $body::<$t, $sink>(input, count, out, $one, $rest) }
         }
     )*};
 }
 
 kernels! {
-    decode_u64_sse41, u64, Sse41, decode_u64, decode_u64_scalar, "sse4.1,ssse3";
-    decode_u64_avx2, u64, Avx2, decode_u64, decode_u64_scalar, "avx2";
-    decode_u64_avx512, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2";
-    decode_u32_sse41, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3";
-    decode_u32_avx2, u32, Avx2, decode_u32, decode_u32_scalar, "avx2";
-    decode_u32_avx512, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2";
+    decode_u64_sse41, decode_body, u64, Sse41, decode_u64, decode_u64_scalar, "sse4.1,ssse3";
+    decode_u64_avx2, decode_body8, u64, Avx2, decode_u64, decode_u64_scalar, "avx2";
+    decode_u64_avx512, decode_body8, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2";
+    decode_u32_sse41, decode_body, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3";
+    decode_u32_avx2, decode_body8, u32, Avx2, decode_u32, decode_u32_scalar, "avx2";
+    decode_u32_avx512, decode_body8, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2";
 }
 
 #[cfg(test)]
