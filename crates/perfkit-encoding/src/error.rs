@@ -62,6 +62,50 @@ pub enum DecodeError {
     },
 }
 
+impl DecodeError {
+    /// The byte offset the error reports (for [`DecodeError::InputTooShort`], the input length).
+    #[must_use]
+    pub const fn offset(&self) -> usize {
+        match *self {
+            Self::Truncated { offset }
+            | Self::Overlong { offset, .. }
+            | Self::Overflow { offset, .. }
+            | Self::OverflowU32 { offset, .. }
+            | Self::NonCanonical { offset, .. } => offset,
+            Self::InputTooShort { available, .. } => available,
+        }
+    }
+
+    /// The same error with its offset moved `by` bytes later: for a caller that decoded
+    /// `input[by..]` and reports positions in `input`. [`DecodeError::InputTooShort`] (which
+    /// speaks of lengths, not positions) is returned unchanged.
+    #[must_use]
+    pub const fn shifted(self, by: usize) -> Self {
+        match self {
+            Self::Truncated { offset } => Self::Truncated {
+                offset: offset + by,
+            },
+            Self::Overlong { offset, max_len } => Self::Overlong {
+                offset: offset + by,
+                max_len,
+            },
+            Self::Overflow { offset, last_byte } => Self::Overflow {
+                offset: offset + by,
+                last_byte,
+            },
+            Self::OverflowU32 { offset, last_byte } => Self::OverflowU32 {
+                offset: offset + by,
+                last_byte,
+            },
+            Self::NonCanonical { offset, len } => Self::NonCanonical {
+                offset: offset + by,
+                len,
+            },
+            other @ Self::InputTooShort { .. } => other,
+        }
+    }
+}
+
 /// Why a frame could not be parsed.
 ///
 /// [`FrameError::Incomplete`] is not corruption: the bytes seen so far are a valid prefix of a

@@ -17,7 +17,7 @@ fn reference_u64(data: &[u8], count: usize) -> Result<(Vec<u64>, usize), DecodeE
                 out.push(v);
                 pos += n;
             }
-            Err(e) => return Err(shift(e, pos)),
+            Err(e) => return Err(e.shifted(pos)),
         }
     }
     Ok((out, pos))
@@ -32,31 +32,10 @@ fn reference_u32(data: &[u8], count: usize) -> Result<(Vec<u32>, usize), DecodeE
                 out.push(v);
                 pos += n;
             }
-            Err(e) => return Err(shift(e, pos)),
+            Err(e) => return Err(e.shifted(pos)),
         }
     }
     Ok((out, pos))
-}
-
-fn shift(e: DecodeError, pos: usize) -> DecodeError {
-    match e {
-        DecodeError::Truncated { offset } => DecodeError::Truncated {
-            offset: offset + pos,
-        },
-        DecodeError::Overlong { offset, max_len } => DecodeError::Overlong {
-            offset: offset + pos,
-            max_len,
-        },
-        DecodeError::Overflow { offset, last_byte } => DecodeError::Overflow {
-            offset: offset + pos,
-            last_byte,
-        },
-        DecodeError::OverflowU32 { offset, last_byte } => DecodeError::OverflowU32 {
-            offset: offset + pos,
-            last_byte,
-        },
-        other => other,
-    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -9,28 +9,7 @@ use crate::DecodeError;
 /// Moves an error found in `input[pos..]` to its offset in `input`.
 #[inline]
 pub(super) fn at(err: DecodeError, pos: usize) -> DecodeError {
-    match err {
-        DecodeError::Truncated { offset } => DecodeError::Truncated {
-            offset: offset + pos,
-        },
-        DecodeError::Overlong { offset, max_len } => DecodeError::Overlong {
-            offset: offset + pos,
-            max_len,
-        },
-        DecodeError::Overflow { offset, last_byte } => DecodeError::Overflow {
-            offset: offset + pos,
-            last_byte,
-        },
-        DecodeError::OverflowU32 { offset, last_byte } => DecodeError::OverflowU32 {
-            offset: offset + pos,
-            last_byte,
-        },
-        DecodeError::NonCanonical { offset, len } => DecodeError::NonCanonical {
-            offset: offset + pos,
-            len,
-        },
-        other @ DecodeError::InputTooShort { .. } => other,
-    }
+    err.shifted(pos)
 }
 
 /// Decodes `count` varints from `input[pos..]`, pushing them to `out`; returns the end offset.
