@@ -76,6 +76,9 @@ fn naive_encode(mut v: u64, out: &mut Vec<u8>) {
 
 // One loop function per contender, each taking the input in registers (a `black_box`ed local
 // would otherwise be kept in memory and put a store-forward on every loop's critical path).
+/// A contender's whole-buffer decode loop (returns the sum of the values).
+type DecodeLoop = fn(&[u8]) -> u64;
+
 #[inline(never)]
 fn loop_naive(mut input: &[u8]) -> u64 {
     let mut acc = 0u64;
@@ -157,7 +160,7 @@ fn varint_single_decode(c: &mut Criterion) {
         padded.extend_from_slice(&[0; 16]);
         let expected = values.iter().fold(0u64, |a, &v| a.wrapping_add(v));
         let mut g = group(c, &format!("varint_decode_{shape}"), N);
-        let contenders: [(&str, fn(&[u8]) -> u64); 6] = [
+        let contenders: [(&str, DecodeLoop); 6] = [
             ("naive", loop_naive),
             ("prost", loop_prost),
             ("integer-encoding", loop_integer_encoding),
