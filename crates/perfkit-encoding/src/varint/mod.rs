@@ -233,44 +233,74 @@ pub fn encode_i32_to(value: i32, out: &mut Vec<u8>) -> usize {
 /// - `out` must have spare capacity for at least 16 bytes (`out.capacity() - out.len() >= 16`).
 #[inline(always)]
 unsafe fn write_u64_unchecked(value: u64, out: &mut Vec<u8>) -> usize {
+    let at = out.len();
+    // SAFETY: the caller guarantees 16 spare bytes after `at`; `write_raw` writes 10 of them
+    // and we expose only the `len <= 10` bytes that are the varint.
+    unsafe {
+        let len = write_raw(value, out.as_mut_ptr().add(at));
+        out.set_len(at + len);
+        len
+    }
+}
+
+/// Writes one varint at `dst` with an 8-byte and a 2-byte unaligned store; returns its length.
+///
+/// # Safety
+///
+/// - `dst` must be valid for writing 10 bytes.
+#[inline(always)]
+unsafe fn write_raw(value: u64, dst: *mut u8) -> usize {
     let len = encoded_len_u64(value);
     let word = first8(value, len);
     let tail = (((value >> 56) as u16 & 0x7f) | if len > 9 { 0x80 } else { 0 })
         | ((value >> 63) as u16) << 8;
-    let at = out.len();
-    // SAFETY: the caller guarantees 16 spare bytes after `at`; we write 10 of them (unaligned
-    // stores of plain integers), then expose only the `len <= 10` bytes that are the varint.
+    // SAFETY: the caller guarantees 10 writable bytes at `dst`; the stores are unaligned.
     unsafe {
-        let dst = out.as_mut_ptr().add(at);
         dst.cast::<u64>().write_unaligned(word.to_le());
         dst.add(8).cast::<u16>().write_unaligned(tail.to_le());
-        out.set_len(at + len);
     }
     len
 }
 
-/// Appends the varint encodings of all `values` to `out`.
-///
-/// The exact output size is computed first, so `out` grows at most once.
-pub fn encode_u64_slice(values: &[u64], out: &mut Vec<u8>) {
-    let total: usize = values.iter().map(|&v| encoded_len_u64(v)).sum();
-    out.reserve(total + 16);
-    let end = out.len() + total;
-    for &v in values {
-        // SAFETY: `reserve` left room for the `total` bytes plus 16 of slack, and `out.len()`
-        // never exceeds `end`, so 16 spare bytes remain before every write.
-        unsafe { write_u64_unchecked(v, out) };
+/// Encodes `block` into `out`'s spare capacity with a local cursor (so the stores need not
+/// reload `out.len()`), then sets the length once.
+#[inline(always)]
+fn encode_block(
+    block: impl Iterator<Item = u64> + ExactSizeIterator,
+    max_len: usize,
+    out: &mut Vec<u8>,
+) {
+    out.reserve(block.len() * max_len + 16);
+    let start = out.len();
+    let mut at = 0;
+    // SAFETY: the block's worst case (`max_len` bytes a value) plus 16 bytes were reserved, so
+    // the 10 bytes `write_raw` stores at `start + at` are always inside the spare capacity;
+    // only the `at` bytes written as varints are exposed.
+    unsafe {
+        let base = out.as_mut_ptr().add(start);
+        for v in block {
+            at += write_raw(v, base.add(at));
+        }
+        out.set_len(start + at);
     }
-    debug_assert_eq!(out.len(), end);
+}
+
+/// Values encoded per reservation in the slice encoders: room is reserved for a block's worst
+/// case (10 bytes a value) so the inner loop has no capacity check, and the over-reservation
+/// stays bounded (2.5 KiB) whatever the input length.
+const ENCODE_BLOCK: usize = 256;
+
+/// Appends the varint encodings of all `values` to `out`.
+pub fn encode_u64_slice(values: &[u64], out: &mut Vec<u8>) {
+    for block in values.chunks(ENCODE_BLOCK) {
+        encode_block(block.iter().copied(), MAX_LEN_U64, out);
+    }
 }
 
 /// Appends the varint encodings of all `values` to `out`.
 pub fn encode_u32_slice(values: &[u32], out: &mut Vec<u8>) {
-    let total: usize = values.iter().map(|&v| encoded_len_u32(v)).sum();
-    out.reserve(total + 16);
-    for &v in values {
-        // SAFETY: as in `encode_u64_slice`: room for `total` bytes plus 16 of slack.
-        unsafe { write_u64_unchecked(u64::from(v), out) };
+    for block in values.chunks(ENCODE_BLOCK) {
+        encode_block(block.iter().map(|&v| u64::from(v)), MAX_LEN_U32, out);
     }
 }
 
