@@ -265,11 +265,7 @@ unsafe fn write_raw(value: u64, dst: *mut u8) -> usize {
 /// Encodes `block` into `out`'s spare capacity with a local cursor (so the stores need not
 /// reload `out.len()`), then sets the length once.
 #[inline(always)]
-fn encode_block(
-    block: impl Iterator<Item = u64> + ExactSizeIterator,
-    max_len: usize,
-    out: &mut Vec<u8>,
-) {
+fn encode_block(block: impl ExactSizeIterator<Item = u64>, max_len: usize, out: &mut Vec<u8>) {
     out.reserve(block.len() * max_len + 16);
     let start = out.len();
     let mut at = 0;
