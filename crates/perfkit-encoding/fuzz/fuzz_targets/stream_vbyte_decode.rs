@@ -5,27 +5,17 @@ use libfuzzer_sys::fuzz_target;
 use perfkit_encoding::stream_vbyte::{decode_delta_with, decode_with, encode_with};
 use perfkit_encoding::{DecodeError, Level, Simd};
 
-fn reference(input: &[u8], count: usize) -> Option<(Vec<u32>, usize)> {
-    let ctrl_len = count.div_ceil(4);
-    let ctrl = input.get(..ctrl_len)?;
-    let mut pos = ctrl_len;
-    let mut out = Vec::new();
-    for i in 0..count {
-        let len = usize::from((ctrl[i / 4] >> (2 * (i % 4))) & 3) + 1;
-        let mut w = [0u8; 4];
-        w[..len].copy_from_slice(input.get(pos..pos + len)?);
-        out.push(u32::from_le_bytes(w));
-        pos += len;
-    }
-    Some((out, pos))
-}
+/// The naive reference shared with the integration tests.
+#[allow(dead_code)]
+#[path = "../../tests/all/reference.rs"]
+mod reference;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&c, data)) = data.split_first() else {
         return;
     };
     let count = usize::from(c) * 2 + usize::from(c & 1);
-    let want = reference(data, count);
+    let want = reference::svb_decode(data, count);
     for level in Level::available() {
         let simd = Simd::new(level).unwrap();
         let mut out = Vec::new();
@@ -37,15 +27,7 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(got, Ok(*n), "{level:?}");
                 assert_eq!(&out, values, "{level:?}");
                 assert_eq!(dgot, Ok(*n), "{level:?}");
-                let mut acc = 0u32;
-                let sums: Vec<u32> = values
-                    .iter()
-                    .map(|&d| {
-                        acc = acc.wrapping_add(d);
-                        acc
-                    })
-                    .collect();
-                assert_eq!(dout, sums, "{level:?}");
+                assert_eq!(dout, reference::prefix_sums(values), "{level:?}");
                 // Re-encoding gives the minimal form of the same values.
                 let mut again = Vec::new();
                 encode_with(simd, values, &mut again);
