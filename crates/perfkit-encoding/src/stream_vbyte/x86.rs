@@ -98,14 +98,13 @@ pub(super) unsafe fn encode_sse41<const DELTA: bool>(values: &[u32], out: &mut V
     }
 }
 
-/// Prefix sum of four lanes plus the running total broadcast in `prev`.
+/// Prefix sums of four lanes.
 #[inline(always)]
-fn prefix4(s: __m128i, prev: __m128i) -> __m128i {
+fn prefix4(s: __m128i) -> __m128i {
     // SAFETY: only arithmetic intrinsics; callers enable SSSE3.
     unsafe {
         let s = _mm_add_epi32(s, _mm_slli_si128::<4>(s));
-        let s = _mm_add_epi32(s, _mm_slli_si128::<8>(s));
-        _mm_add_epi32(s, prev)
+        _mm_add_epi32(s, _mm_slli_si128::<8>(s))
     }
 }
 
@@ -141,8 +140,11 @@ unsafe fn finish_sse<const DELTA: bool>(
             let v = _mm_loadu_si128(input.as_ptr().add(data).cast());
             let mut s = _mm_shuffle_epi8(v, _mm_load_si128(DECODE[c].0.as_ptr().cast()));
             if DELTA {
-                s = prefix4(s, prev);
-                prev = _mm_shuffle_epi32::<0xff>(s);
+                // The group's own prefix sums, then the running total: only one add per
+                // group sits on the loop-carried chain.
+                let local = prefix4(s);
+                s = _mm_add_epi32(local, prev);
+                prev = _mm_add_epi32(prev, _mm_shuffle_epi32::<0xff>(local));
             }
             _mm_storeu_si128(dst.add(4 * (k - first)).cast(), s);
             data += usize::from(LENGTHS[c]);
@@ -227,8 +229,14 @@ pub(super) unsafe fn decode_avx2<const DELTA: bool>(
                 s = _mm256_add_epi32(s, _mm256_slli_si256::<8>(s));
                 let low_total = _mm256_permutevar8x32_epi32(s, _mm256_set1_epi32(3));
                 let carry = _mm256_blend_epi32::<0xf0>(_mm256_setzero_si256(), low_total);
-                s = _mm256_add_epi32(s, _mm256_add_epi32(carry, prev));
-                prev = _mm256_permutevar8x32_epi32(s, _mm256_set1_epi32(7));
+                // The eight prefix sums of this step alone; only `prev + total` is on the
+                // loop-carried chain.
+                let local = _mm256_add_epi32(s, carry);
+                s = _mm256_add_epi32(local, prev);
+                prev = _mm256_add_epi32(
+                    prev,
+                    _mm256_permutevar8x32_epi32(local, _mm256_set1_epi32(7)),
+                );
             }
             _mm256_storeu_si256(dst.add(4 * k).cast(), s);
             data += usize::from(LENGTHS[c0]) + usize::from(LENGTHS[c1]);
