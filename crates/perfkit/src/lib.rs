@@ -15,6 +15,10 @@
 #[cfg(feature = "simd")]
 pub use perfkit_simd as simd;
 
+/// Hardened varint, Stream VByte and frame codecs (the `perfkit-encoding` crate).
+#[cfg(feature = "encoding")]
+pub use perfkit_encoding as encoding;
+
 /// Arena, object pools, generational slab and the tracking allocator (the `perfkit-memory`
 /// crate).
 #[cfg(feature = "memory")]
@@ -50,6 +54,9 @@ pub use perfkit_profile as profile;
 pub mod prelude {
     #[cfg(feature = "simd")]
     pub use perfkit_simd::{Level, Simd};
+
+    #[cfg(feature = "encoding")]
+    pub use perfkit_encoding::{DecodeError, FrameError, frame::Frame, frame::FrameReader};
 
     #[cfg(feature = "memory")]
     pub use perfkit_memory::{
