@@ -7,10 +7,11 @@
 //! process. The [`Simd`] token proves a level is usable, so every kernel is a safe method on
 //! it; the free functions use [`Simd::detected`].
 //!
-//! Float reductions (`sum_f32`, `dot_f32`, `l2_squared_f32`, ...) return
+//! Float reductions ([`sum_f32`], [`dot_f32`], [`l2_squared_f32`], ...) return
 //! **bit-identical results at every level**: the order of additions is a fixed lane layout
-//! that the scalar code follows too. A result
-//! computed on an AVX-512 server equals the one computed on a laptop or under Miri.
+//! that the scalar code follows too (see [the reduction order](#reduction-order)). A result
+//! computed on an AVX-512 server equals the one computed on a laptop or under Miri, and the
+//! guarantee costs next to nothing: the layout is the one the fastest level wants anyway.
 //!
 //! ```
 //! use perfkit_simd::{Level, Simd};
@@ -39,6 +40,28 @@
 //! the level (never raises it), to test or compare the slower paths in production builds.
 //! The features each level guarantees are listed on [`Level`]; other crates may rely on them
 //! to dispatch their own `#[target_feature]` code on a [`Simd`] (see its docs).
+//!
+//! # Reduction order
+//!
+//! The strict float reductions (`sum_*`, `dot_*`, `l2_squared_*`; also the accumulators of
+//! `min_f32`/`max_f32`) use `L` lanes: `L = 128` for f32, `L = 64` for f64.
+//!
+//! 1. Every lane starts at `-0.0` (the exact additive identity).
+//! 2. Element `i` (for dot and l2, the rounded term `a[i] * b[i]` or `d * d` with
+//!    `d = a[i] - b[i]`) is added into lane `i % L`, in increasing `i`, one rounding per
+//!    operation, no fused multiply-add.
+//! 3. The lanes are summed by a pairwise tree: while more than one lane is left, with `h`
+//!    half the lanes left, lane `k` becomes `lane[k] + lane[k + h]` for `k < h`. Lane 0 is
+//!    the result.
+//!
+//! Vector levels hold lane `g` in lane `g % W` of accumulator `g / W` (`W` lanes per
+//! register: 8 `zmm`, 16 `ymm` or 32 `xmm` accumulators for f32), and mask or blend the last
+//! partial vector so the other lanes are untouched; the scalar level keeps an array of `L`
+//! accumulators. Each step is one IEEE-754 operation with the same operands at every level,
+//! hence the same bits (for results that are not NaN; a NaN result is NaN everywhere).
+//! The `*_accurate` sums use the same scheme with 64 (f32) or 32 (f64) lanes of
+//! (sum, compensation) pairs. The `*_relaxed` variants drop the guarantee (per-level layout,
+//! FMA) for when reproducibility does not matter.
 //!
 //! # Panics
 //!
@@ -204,4 +227,159 @@ kernels! {
     /// ```
     #[must_use]
     fn sum_i32(x: &[i32]) -> i64;
+
+    /// The sum of `x`, in the [fixed reduction order](crate#reduction-order): the same bits
+    /// at every level. The sum of an empty slice is `-0.0` (as for std's `Sum`).
+    ///
+    /// ```
+    /// assert_eq!(perfkit_simd::sum_f32(&[0.5; 1000]), 500.0);
+    /// ```
+    #[must_use]
+    fn sum_f32(x: &[f32]) -> f32;
+
+    /// The sum of `x`, in the [fixed reduction order](crate#reduction-order) (64 lanes): the
+    /// same bits at every level. The sum of an empty slice is `-0.0`.
+    #[must_use]
+    fn sum_f64(x: &[f64]) -> f64;
+
+    /// `Σ a[i] * b[i]`, each product rounded then added (no FMA), in the
+    /// [fixed reduction order](crate#reduction-order): the same bits at every level.
+    ///
+    /// ```
+    /// assert_eq!(perfkit_simd::dot_f32(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+    /// ```
+    ///
+    /// # Panics
+    /// If `a.len() != b.len()`.
+    #[must_use]
+    fn dot_f32(a: &[f32], b: &[f32]) -> f32; check a, b;
+
+    /// `Σ a[i] * b[i]` in f64 (no FMA), in the [fixed reduction order](crate#reduction-order).
+    ///
+    /// # Panics
+    /// If `a.len() != b.len()`.
+    #[must_use]
+    fn dot_f64(a: &[f64], b: &[f64]) -> f64; check a, b;
+
+    /// `Σ (a[i] - b[i])²`, the squared Euclidean distance (subtract, square, add: three
+    /// roundings per element), in the [fixed reduction order](crate#reduction-order).
+    ///
+    /// ```
+    /// assert_eq!(perfkit_simd::l2_squared_f32(&[0.0, 3.0], &[4.0, 0.0]), 25.0);
+    /// ```
+    ///
+    /// # Panics
+    /// If `a.len() != b.len()`.
+    #[must_use]
+    fn l2_squared_f32(a: &[f32], b: &[f32]) -> f32; check a, b;
+
+    /// The smallest element of `x`, ignoring NaN.
+    ///
+    /// NaN policy: NaN elements are skipped (as `f32::min` does); the result is `None` when
+    /// `x` is empty or all NaN. `-0.0` and `0.0` compare equal, and which of the two is
+    /// returned when the minimum is zero is unspecified. Infinities are ordinary values.
+    ///
+    /// ```
+    /// assert_eq!(perfkit_simd::min_f32(&[3.0, f32::NAN, -1.5]), Some(-1.5));
+    /// assert_eq!(perfkit_simd::min_f32(&[f32::NAN]), None);
+    /// ```
+    #[must_use]
+    fn min_f32(x: &[f32]) -> Option<f32>;
+
+    /// The largest element of `x`, ignoring NaN (same NaN policy as [`min_f32`]).
+    ///
+    /// ```
+    /// assert_eq!(perfkit_simd::max_f32(&[3.0, f32::NAN, -1.5]), Some(3.0));
+    /// assert_eq!(perfkit_simd::max_f32(&[]), None);
+    /// ```
+    #[must_use]
+    fn max_f32(x: &[f32]) -> Option<f32>;
+
+    /// `out[i] = a[i] + b[i]`.
+    ///
+    /// # Panics
+    /// If `a`, `b` and `out` do not all have the same length.
+    fn add_f32(a: &[f32], b: &[f32], out: &mut [f32]); check a, b, out;
+
+    /// `out[i] = a[i] * b[i]`.
+    ///
+    /// # Panics
+    /// If `a`, `b` and `out` do not all have the same length.
+    fn mul_f32(a: &[f32], b: &[f32], out: &mut [f32]); check a, b, out;
+
+    /// `x[i] *= s`.
+    ///
+    /// ```
+    /// let mut x = [1.0, -2.0];
+    /// perfkit_simd::scale_f32(&mut x, 0.5);
+    /// assert_eq!(x, [0.5, -1.0]);
+    /// ```
+    fn scale_f32(x: &mut [f32], s: f32);
+
+    /// `y[i] = a * x[i] + y[i]` (multiply, then add: two roundings, as plain Rust, so every
+    /// level gives the same bits).
+    ///
+    /// ```
+    /// let mut y = [1.0, 1.0];
+    /// perfkit_simd::axpy_f32(2.0, &[3.0, 4.0], &mut y);
+    /// assert_eq!(y, [7.0, 9.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `x.len() != y.len()`.
+    fn axpy_f32(a: f32, x: &[f32], y: &mut [f32]); check x, y;
+
+    /// [`sum_f32`] without the bit-identical guarantee: each level uses its own accumulator
+    /// count and no blend on the tail, so results may differ between levels in the last bits
+    /// (and in the sign of a zero sum).
+    #[must_use]
+    fn sum_f32_relaxed(x: &[f32]) -> f32;
+
+    /// [`sum_f64`] without the bit-identical guarantee (see [`sum_f32_relaxed`]).
+    #[must_use]
+    fn sum_f64_relaxed(x: &[f64]) -> f64;
+
+    /// [`dot_f32`] without the bit-identical guarantee: fused multiply-add where the level
+    /// has FMA (AVX2, AVX-512, NEON), its own accumulator count per level.
+    ///
+    /// # Panics
+    /// If `a.len() != b.len()`.
+    #[must_use]
+    fn dot_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b;
+
+    /// [`dot_f64`] without the bit-identical guarantee (see [`dot_f32_relaxed`]).
+    ///
+    /// # Panics
+    /// If `a.len() != b.len()`.
+    #[must_use]
+    fn dot_f64_relaxed(a: &[f64], b: &[f64]) -> f64; check a, b;
+
+    /// [`l2_squared_f32`] without the bit-identical guarantee (see [`dot_f32_relaxed`]).
+    ///
+    /// # Panics
+    /// If `a.len() != b.len()`.
+    #[must_use]
+    fn l2_squared_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b;
+
+    /// The sum of `x` by compensated summation (Neumaier): the result is as accurate as if
+    /// it had been summed in twice the precision and then rounded, so ill-conditioned sums
+    /// (large terms that cancel) keep their small terms. Bit-identical at every level (64
+    /// lanes, each with a sum and a compensation term). About 2–4× the cost of [`sum_f32`].
+    ///
+    /// ```
+    /// let x = [1.0e8_f32, 1.0, -1.0e8, 1.0];
+    /// assert_eq!(perfkit_simd::sum_f32_accurate(&x), 2.0);
+    /// ```
+    #[must_use]
+    fn sum_f32_accurate(x: &[f32]) -> f32;
+
+    /// The sum of `x` by compensated summation (Neumaier; 32 lanes), bit-identical at every
+    /// level. See [`sum_f32_accurate`].
+    ///
+    /// ```
+    /// let x = [1.0e17, 3.0, -1.0e17, 4.0];
+    /// assert_eq!(perfkit_simd::sum_f64_accurate(&x), 7.0);
+    /// ```
+    #[must_use]
+    fn sum_f64_accurate(x: &[f64]) -> f64;
 }

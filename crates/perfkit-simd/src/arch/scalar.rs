@@ -5,7 +5,7 @@
 //! every level. The wrappers here carry no `#[target_feature]`; they are `unsafe fn` only
 //! to share the wrapper macro, and have no precondition beyond their documented ones.
 
-use super::U64Vec;
+use super::{FloatVec, U64Vec};
 
 // SAFETY: every method does exactly what the trait documents, on one lane.
 unsafe impl U64Vec for u64 {
@@ -79,6 +79,91 @@ unsafe impl U64Vec for u64 {
     }
 }
 
+/// Implements [`FloatVec`] with one lane for a float type.
+macro_rules! scalar_float {
+    ($t:ty) => {
+        // SAFETY: every method does what the trait documents, on one lane, in plain Rust
+        // (which never fuses a multiply and an add).
+        unsafe impl FloatVec for $t {
+            type Elem = $t;
+            const LANES: usize = 1;
+
+            #[inline(always)]
+            unsafe fn splat(e: $t) -> Self {
+                e
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const $t) -> Self {
+                // SAFETY: the caller guarantees `p` is valid for one read.
+                unsafe { p.read() }
+            }
+            #[inline(always)]
+            unsafe fn load_partial(_: *const $t, _: usize) -> Self {
+                // `len < 1`: nothing to read.
+                0.0
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut $t) {
+                // SAFETY: the caller guarantees `p` is valid for one write.
+                unsafe { p.write(self) }
+            }
+            #[inline(always)]
+            unsafe fn store_partial(self, _: *mut $t, _: usize) {}
+            #[inline(always)]
+            unsafe fn add(self, o: Self) -> Self {
+                self + o
+            }
+            #[inline(always)]
+            unsafe fn sub(self, o: Self) -> Self {
+                self - o
+            }
+            #[inline(always)]
+            unsafe fn mul(self, o: Self) -> Self {
+                self * o
+            }
+            #[inline(always)]
+            unsafe fn mul_add(self, o: Self, c: Self) -> Self {
+                // No FMA is guaranteed at this level (a software fma would be slow).
+                self * o + c
+            }
+            #[inline(always)]
+            unsafe fn min(self, acc: Self) -> Self {
+                if self < acc { self } else { acc }
+            }
+            #[inline(always)]
+            unsafe fn max(self, acc: Self) -> Self {
+                if self > acc { self } else { acc }
+            }
+            #[inline(always)]
+            unsafe fn blend_first(self, other: Self, _: usize) -> Self {
+                // `len < 1`: every lane comes from `other`.
+                other
+            }
+            #[inline(always)]
+            unsafe fn reduce_add(self) -> $t {
+                self
+            }
+            #[inline(always)]
+            unsafe fn reduce_min(self) -> $t {
+                self
+            }
+            #[inline(always)]
+            unsafe fn reduce_max(self) -> $t {
+                self
+            }
+            #[inline(always)]
+            unsafe fn to_lanes(self, out: &mut [$t; 16]) {
+                out[0] = self;
+            }
+        }
+    };
+}
+
+scalar_float!(f32);
+scalar_float!(f64);
+
 super::level_kernels! {
     u64 = u64, u64_k = 4,
+    f32 = f32, f32_k = 128, f32_relaxed_k = 16, f32_accurate_k = 64,
+    f64 = f64, f64_k = 64, f64_relaxed_k = 16, f64_accurate_k = 32,
 }

@@ -2,6 +2,7 @@
 
 mod bits;
 mod env;
+mod floats;
 
 use perfkit_simd::{Level, Simd};
 

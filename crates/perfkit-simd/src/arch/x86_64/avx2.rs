@@ -2,7 +2,172 @@
 
 use core::arch::x86_64::*;
 
-use crate::arch::U64Vec;
+use super::{float_common, hmax_pd, hmax_ps, hmin_pd, hmin_ps, hsum_pd, hsum_ps, mask32, mask64};
+use crate::arch::{FloatVec, U64Vec};
+
+/// Eight `f32` lanes in a `ymm` register.
+#[derive(Clone, Copy)]
+pub(crate) struct F32x8(__m256);
+
+/// Four `f64` lanes in a `ymm` register.
+#[derive(Clone, Copy)]
+pub(crate) struct F64x4(__m256d);
+
+/// A mask of the first `len` of eight 32-bit lanes.
+///
+/// # Safety
+/// AVX; `len <= 8`.
+#[inline(always)]
+unsafe fn first32(len: usize) -> __m256i {
+    // SAFETY: the table holds 8 entries from `mask32(len)`; AVX is part of this level.
+    unsafe { _mm256_loadu_si256(mask32(len).cast()) }
+}
+
+/// A mask of the first `len` of four 64-bit lanes.
+///
+/// # Safety
+/// AVX; `len <= 4`.
+#[inline(always)]
+unsafe fn first64(len: usize) -> __m256i {
+    // SAFETY: the table holds 8 entries from `mask64(len)`; AVX is part of this level.
+    unsafe { _mm256_loadu_si256(mask64(len).cast()) }
+}
+
+// SAFETY: every method does what the trait documents on eight lanes; partial loads and
+// stores are AVX masked moves, which touch only the unmasked lanes.
+unsafe impl FloatVec for F32x8 {
+    float_common!(
+        f32,
+        8,
+        _mm256_set1_ps,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_add_ps,
+        _mm256_sub_ps,
+        _mm256_mul_ps,
+        _mm256_min_ps,
+        _mm256_max_ps
+    );
+
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f32, len: usize) -> Self {
+        // SAFETY: the masked load reads only the first `len` elements, valid (caller).
+        Self(unsafe { _mm256_maskload_ps(p, first32(len)) })
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize) {
+        // SAFETY: the masked store writes only the first `len` elements, valid (caller).
+        unsafe { _mm256_maskstore_ps(p, first32(len), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, o: Self, c: Self) -> Self {
+        // SAFETY: FMA is part of this level.
+        Self(unsafe { _mm256_fmadd_ps(self.0, o.0, c.0) })
+    }
+    #[inline(always)]
+    unsafe fn blend_first(self, other: Self, len: usize) -> Self {
+        // SAFETY: AVX is part of this level; `len < 8`.
+        Self(unsafe { _mm256_blendv_ps(other.0, self.0, _mm256_castsi256_ps(first32(len))) })
+    }
+    #[inline(always)]
+    unsafe fn reduce_add(self) -> f32 {
+        // SAFETY: AVX is part of this level. Lanes k + (k + 4) first, then the 4-lane tree.
+        unsafe {
+            hsum_ps(_mm_add_ps(
+                _mm256_castps256_ps128(self.0),
+                _mm256_extractf128_ps::<1>(self.0),
+            ))
+        }
+    }
+    #[inline(always)]
+    unsafe fn reduce_min(self) -> f32 {
+        // SAFETY: AVX is part of this level.
+        unsafe {
+            hmin_ps(_mm_min_ps(
+                _mm256_castps256_ps128(self.0),
+                _mm256_extractf128_ps::<1>(self.0),
+            ))
+        }
+    }
+    #[inline(always)]
+    unsafe fn reduce_max(self) -> f32 {
+        // SAFETY: AVX is part of this level.
+        unsafe {
+            hmax_ps(_mm_max_ps(
+                _mm256_castps256_ps128(self.0),
+                _mm256_extractf128_ps::<1>(self.0),
+            ))
+        }
+    }
+}
+
+// SAFETY: every method does what the trait documents on four lanes; partial loads and
+// stores are AVX masked moves, which touch only the unmasked lanes.
+unsafe impl FloatVec for F64x4 {
+    float_common!(
+        f64,
+        4,
+        _mm256_set1_pd,
+        _mm256_loadu_pd,
+        _mm256_storeu_pd,
+        _mm256_add_pd,
+        _mm256_sub_pd,
+        _mm256_mul_pd,
+        _mm256_min_pd,
+        _mm256_max_pd
+    );
+
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f64, len: usize) -> Self {
+        // SAFETY: the masked load reads only the first `len` elements, valid (caller).
+        Self(unsafe { _mm256_maskload_pd(p, first64(len)) })
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f64, len: usize) {
+        // SAFETY: the masked store writes only the first `len` elements, valid (caller).
+        unsafe { _mm256_maskstore_pd(p, first64(len), self.0) }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, o: Self, c: Self) -> Self {
+        // SAFETY: FMA is part of this level.
+        Self(unsafe { _mm256_fmadd_pd(self.0, o.0, c.0) })
+    }
+    #[inline(always)]
+    unsafe fn blend_first(self, other: Self, len: usize) -> Self {
+        // SAFETY: AVX is part of this level; `len < 4`.
+        Self(unsafe { _mm256_blendv_pd(other.0, self.0, _mm256_castsi256_pd(first64(len))) })
+    }
+    #[inline(always)]
+    unsafe fn reduce_add(self) -> f64 {
+        // SAFETY: AVX is part of this level. Lanes k + (k + 2) first, then the 2-lane tree.
+        unsafe {
+            hsum_pd(_mm_add_pd(
+                _mm256_castpd256_pd128(self.0),
+                _mm256_extractf128_pd::<1>(self.0),
+            ))
+        }
+    }
+    #[inline(always)]
+    unsafe fn reduce_min(self) -> f64 {
+        // SAFETY: AVX is part of this level.
+        unsafe {
+            hmin_pd(_mm_min_pd(
+                _mm256_castpd256_pd128(self.0),
+                _mm256_extractf128_pd::<1>(self.0),
+            ))
+        }
+    }
+    #[inline(always)]
+    unsafe fn reduce_max(self) -> f64 {
+        // SAFETY: AVX is part of this level.
+        unsafe {
+            hmax_pd(_mm_max_pd(
+                _mm256_castpd256_pd128(self.0),
+                _mm256_extractf128_pd::<1>(self.0),
+            ))
+        }
+    }
+}
 
 /// Four `u64` lanes in a `ymm` register.
 #[derive(Clone, Copy)]
@@ -115,4 +280,6 @@ unsafe impl U64Vec for U64x4 {
 crate::arch::level_kernels! {
     features = "sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,avx,avx2,fma,bmi1,bmi2,lzcnt",
     u64 = U64x4, u64_k = 4,
+    f32 = F32x8, f32_k = 16, f32_relaxed_k = 8, f32_accurate_k = 8,
+    f64 = F64x4, f64_k = 16, f64_relaxed_k = 8, f64_accurate_k = 8,
 }

@@ -7,3 +7,157 @@
 pub(crate) mod avx2;
 pub(crate) mod avx512;
 pub(crate) mod sse41;
+
+use core::arch::x86_64::*;
+
+pub(crate) use super::copy_in;
+
+/// `-1` (all ones) in the first eight `i32`, then zeros: a load at `8 - n` (f32 lanes) or
+/// `8 - 2n` (f64 lanes) gives a mask whose first `n` lanes are set.
+static MASK_TABLE: [i32; 16] = [-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/// Pointer into [`MASK_TABLE`] for the first `n` of up to 8 `i32` lanes.
+#[inline(always)]
+fn mask32(n: usize) -> *const i32 {
+    debug_assert!(n <= 8);
+    MASK_TABLE[8 - n..].as_ptr()
+}
+
+/// Pointer into [`MASK_TABLE`] for the first `n` of up to 4 `i64` lanes.
+#[inline(always)]
+fn mask64(n: usize) -> *const i32 {
+    debug_assert!(n <= 4);
+    MASK_TABLE[8 - 2 * n..].as_ptr()
+}
+
+/// The common methods of a float vector over one `__m*` register.
+macro_rules! float_common {
+    (
+        $e:ty, $lanes:literal,
+        $set1:ident, $loadu:ident, $storeu:ident,
+        $add:ident, $sub:ident, $mul:ident, $min:ident, $max:ident
+    ) => {
+        type Elem = $e;
+        const LANES: usize = $lanes;
+
+        #[inline(always)]
+        unsafe fn splat(e: $e) -> Self {
+            // SAFETY: the CPU runs this level (caller).
+            Self(unsafe { $set1(e) })
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const $e) -> Self {
+            // SAFETY: `p` is valid for LANES reads and the CPU runs this level (caller).
+            Self(unsafe { $loadu(p) })
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut $e) {
+            // SAFETY: `p` is valid for LANES writes and the CPU runs this level (caller).
+            unsafe { $storeu(p, self.0) }
+        }
+        #[inline(always)]
+        unsafe fn add(self, o: Self) -> Self {
+            // SAFETY: the CPU runs this level (caller).
+            Self(unsafe { $add(self.0, o.0) })
+        }
+        #[inline(always)]
+        unsafe fn sub(self, o: Self) -> Self {
+            // SAFETY: the CPU runs this level (caller).
+            Self(unsafe { $sub(self.0, o.0) })
+        }
+        #[inline(always)]
+        unsafe fn mul(self, o: Self) -> Self {
+            // SAFETY: the CPU runs this level (caller).
+            Self(unsafe { $mul(self.0, o.0) })
+        }
+        #[inline(always)]
+        unsafe fn min(self, acc: Self) -> Self {
+            // SAFETY: the CPU runs this level (caller). `min(a, b)` returns `b` when either is
+            // NaN or both are equal: exactly `if a < b { a } else { b }`.
+            Self(unsafe { $min(self.0, acc.0) })
+        }
+        #[inline(always)]
+        unsafe fn max(self, acc: Self) -> Self {
+            // SAFETY: as for `min`: `if a > b { a } else { b }`.
+            Self(unsafe { $max(self.0, acc.0) })
+        }
+        #[inline(always)]
+        unsafe fn to_lanes(self, out: &mut [$e; 16]) {
+            // SAFETY: `out` holds 16 >= LANES elements; the CPU runs this level (caller).
+            unsafe { $storeu(out.as_mut_ptr(), self.0) }
+        }
+    };
+}
+use float_common;
+
+// Horizontal reductions by the fixed tree (lane k + lane k + half, lower half kept), shared
+// by the levels: a wider register first adds its upper half into its lower half.
+
+/// Sum of 4 f32 lanes: `(l0 + l2) + (l1 + l3)`.
+///
+/// # Safety
+/// SSE (baseline on x86-64).
+#[inline(always)]
+unsafe fn hsum_ps(v: __m128) -> f32 {
+    // SAFETY: SSE is baseline on x86-64.
+    unsafe {
+        let s = _mm_add_ps(v, _mm_movehl_ps(v, v));
+        _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps::<0b01>(s, s)))
+    }
+}
+
+/// Sum of 2 f64 lanes: `l0 + l1`.
+///
+/// # Safety
+/// SSE2 (baseline on x86-64).
+#[inline(always)]
+unsafe fn hsum_pd(v: __m128d) -> f64 {
+    // SAFETY: SSE2 is baseline on x86-64.
+    unsafe { _mm_cvtsd_f64(_mm_add_sd(v, _mm_unpackhi_pd(v, v))) }
+}
+
+/// Minimum of 4 f32 lanes (no NaN).
+///
+/// # Safety
+/// SSE (baseline on x86-64).
+#[inline(always)]
+unsafe fn hmin_ps(v: __m128) -> f32 {
+    // SAFETY: SSE is baseline on x86-64.
+    unsafe {
+        let s = _mm_min_ps(v, _mm_movehl_ps(v, v));
+        _mm_cvtss_f32(_mm_min_ss(s, _mm_shuffle_ps::<0b01>(s, s)))
+    }
+}
+
+/// Maximum of 4 f32 lanes (no NaN).
+///
+/// # Safety
+/// SSE (baseline on x86-64).
+#[inline(always)]
+unsafe fn hmax_ps(v: __m128) -> f32 {
+    // SAFETY: SSE is baseline on x86-64.
+    unsafe {
+        let s = _mm_max_ps(v, _mm_movehl_ps(v, v));
+        _mm_cvtss_f32(_mm_max_ss(s, _mm_shuffle_ps::<0b01>(s, s)))
+    }
+}
+
+/// Minimum of 2 f64 lanes (no NaN).
+///
+/// # Safety
+/// SSE2 (baseline on x86-64).
+#[inline(always)]
+unsafe fn hmin_pd(v: __m128d) -> f64 {
+    // SAFETY: SSE2 is baseline on x86-64.
+    unsafe { _mm_cvtsd_f64(_mm_min_sd(v, _mm_unpackhi_pd(v, v))) }
+}
+
+/// Maximum of 2 f64 lanes (no NaN).
+///
+/// # Safety
+/// SSE2 (baseline on x86-64).
+#[inline(always)]
+unsafe fn hmax_pd(v: __m128d) -> f64 {
+    // SAFETY: SSE2 is baseline on x86-64.
+    unsafe { _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v))) }
+}

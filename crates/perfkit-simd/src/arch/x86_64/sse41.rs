@@ -2,7 +2,138 @@
 
 use core::arch::x86_64::*;
 
-use crate::arch::U64Vec;
+use super::{
+    copy_in, float_common, hmax_pd, hmax_ps, hmin_pd, hmin_ps, hsum_pd, hsum_ps, mask32, mask64,
+};
+use crate::arch::{FloatVec, U64Vec};
+
+/// Four `f32` lanes in an `xmm` register.
+#[derive(Clone, Copy)]
+pub(crate) struct F32x4(__m128);
+
+/// Two `f64` lanes in an `xmm` register.
+#[derive(Clone, Copy)]
+pub(crate) struct F64x2(__m128d);
+
+// SAFETY: every method does what the trait documents on four lanes; pointer methods touch
+// only the lanes they name (partial loads and stores go through a stack buffer).
+unsafe impl FloatVec for F32x4 {
+    float_common!(
+        f32,
+        4,
+        _mm_set1_ps,
+        _mm_loadu_ps,
+        _mm_storeu_ps,
+        _mm_add_ps,
+        _mm_sub_ps,
+        _mm_mul_ps,
+        _mm_min_ps,
+        _mm_max_ps
+    );
+
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f32, len: usize) -> Self {
+        // SAFETY: `p` is valid for `len < 4` reads (caller); the buffer holds 16.
+        Self(unsafe { _mm_loadu_ps(copy_in(p, len).as_ptr()) })
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f32, len: usize) {
+        let mut buf = [0f32; 16];
+        // SAFETY: `p` is valid for `len < 4` writes (caller); the buffer holds 16.
+        unsafe {
+            _mm_storeu_ps(buf.as_mut_ptr(), self.0);
+            core::ptr::copy_nonoverlapping(buf.as_ptr(), p, len);
+        }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, o: Self, c: Self) -> Self {
+        // SAFETY: the CPU runs this level. No FMA at this level: two roundings.
+        Self(unsafe { _mm_add_ps(_mm_mul_ps(self.0, o.0), c.0) })
+    }
+    #[inline(always)]
+    unsafe fn blend_first(self, other: Self, len: usize) -> Self {
+        // SAFETY: the mask table read stays in bounds for `len <= 4`; SSE4.1 is this level.
+        Self(unsafe {
+            let mask = _mm_castsi128_ps(_mm_loadu_si128(mask32(len).cast()));
+            _mm_blendv_ps(other.0, self.0, mask)
+        })
+    }
+    #[inline(always)]
+    unsafe fn reduce_add(self) -> f32 {
+        // SAFETY: SSE is part of this level.
+        unsafe { hsum_ps(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn reduce_min(self) -> f32 {
+        // SAFETY: SSE is part of this level.
+        unsafe { hmin_ps(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn reduce_max(self) -> f32 {
+        // SAFETY: SSE is part of this level.
+        unsafe { hmax_ps(self.0) }
+    }
+}
+
+// SAFETY: every method does what the trait documents on two lanes; pointer methods touch
+// only the lanes they name (partial loads and stores go through a stack buffer).
+unsafe impl FloatVec for F64x2 {
+    float_common!(
+        f64,
+        2,
+        _mm_set1_pd,
+        _mm_loadu_pd,
+        _mm_storeu_pd,
+        _mm_add_pd,
+        _mm_sub_pd,
+        _mm_mul_pd,
+        _mm_min_pd,
+        _mm_max_pd
+    );
+
+    #[inline(always)]
+    unsafe fn load_partial(p: *const f64, len: usize) -> Self {
+        // SAFETY: `p` is valid for `len < 2` reads (caller); the buffer holds 16.
+        Self(unsafe { _mm_loadu_pd(copy_in(p, len).as_ptr()) })
+    }
+    #[inline(always)]
+    unsafe fn store_partial(self, p: *mut f64, len: usize) {
+        let mut buf = [0f64; 16];
+        // SAFETY: `p` is valid for `len < 2` writes (caller); the buffer holds 16.
+        unsafe {
+            _mm_storeu_pd(buf.as_mut_ptr(), self.0);
+            core::ptr::copy_nonoverlapping(buf.as_ptr(), p, len);
+        }
+    }
+    #[inline(always)]
+    unsafe fn mul_add(self, o: Self, c: Self) -> Self {
+        // SAFETY: the CPU runs this level. No FMA at this level: two roundings.
+        Self(unsafe { _mm_add_pd(_mm_mul_pd(self.0, o.0), c.0) })
+    }
+    #[inline(always)]
+    unsafe fn blend_first(self, other: Self, len: usize) -> Self {
+        // SAFETY: the mask table read stays in bounds for `len <= 2`; SSE4.1 is this level.
+        Self(unsafe {
+            let mask = _mm_castsi128_pd(_mm_loadu_si128(mask64(len).cast()));
+            _mm_blendv_pd(other.0, self.0, mask)
+        })
+    }
+    #[inline(always)]
+    unsafe fn reduce_add(self) -> f64 {
+        // SAFETY: SSE2 is part of this level.
+        unsafe { hsum_pd(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn reduce_min(self) -> f64 {
+        // SAFETY: SSE2 is part of this level.
+        unsafe { hmin_pd(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn reduce_max(self) -> f64 {
+        // SAFETY: SSE2 is part of this level.
+        unsafe { hmax_pd(self.0) }
+    }
+}
 
 /// Two `u64` lanes in an `xmm` register.
 #[derive(Clone, Copy)]
@@ -106,4 +237,6 @@ unsafe impl U64Vec for U64x2 {
 crate::arch::level_kernels! {
     features = "sse2,sse3,ssse3,sse4.1,sse4.2,popcnt",
     u64 = U64x2, u64_k = 4,
+    f32 = F32x4, f32_k = 32, f32_relaxed_k = 8, f32_accurate_k = 16,
+    f64 = F64x2, f64_k = 32, f64_relaxed_k = 8, f64_accurate_k = 16,
 }
