@@ -15,8 +15,15 @@
 #[cfg(feature = "simd")]
 pub use perfkit_simd as simd;
 
+/// Hardened varint, Stream VByte and frame codecs (the `perfkit-encoding` crate).
+#[cfg(feature = "encoding")]
+pub use perfkit_encoding as encoding;
+
 /// The names most programs use, from every enabled member crate.
 pub mod prelude {
     #[cfg(feature = "simd")]
     pub use perfkit_simd::{Level, Simd};
+
+    #[cfg(feature = "encoding")]
+    pub use perfkit_encoding::{DecodeError, FrameError, frame::Frame, frame::FrameReader};
 }

@@ -1,0 +1,631 @@
+//! LEB128 varints (the protobuf wire format): single values, zigzag-signed values, and whole
+//! slices with a SIMD batch decoder.
+//!
+//! A varint stores an integer in 7-bit groups, least significant first; every byte but the
+//! last has its high (continuation) bit set. Small numbers take one byte, a `u64` at most ten.
+//!
+//! # Why this module
+//!
+//! The textbook loop reads a byte, tests it, shifts, and repeats: one unpredictable branch per
+//! byte. Here the one-byte case is a single test, longer values are read with one 8-byte load
+//! whose length comes from the continuation-bit mask and whose 7-bit groups are packed without
+//! branches, and the last bytes of a buffer take a separate careful path. Slices decode
+//! several values per step (Masked-VByte style) on x86-64 SIMD levels.
+//!
+//! # Strictness
+//!
+//! Every decoder rejects, with the byte offset of the offending varint:
+//! - input that ends inside a varint ([`DecodeError::Truncated`]),
+//! - more than 10 bytes for `u64`, more than 5 for `u32` ([`DecodeError::Overlong`]),
+//! - a 10th byte above `0x01` ([`DecodeError::Overflow`]), a `u32` 5th byte above `0x0f`
+//!   ([`DecodeError::OverflowU32`]).
+//!
+//! Like protobuf, the default decoders **accept non-minimal encodings** (`0x80 0x00` decodes
+//! as 0 in 2 bytes): encoders may pad varints to a fixed width. The `*_strict` decoders also
+//! reject them ([`DecodeError::NonCanonical`]). The encoders always write the minimal form.
+//!
+//! Protobuf writes a negative `int32` as a 10-byte varint (sign-extended to 64 bits); decode
+//! such fields with [`decode_u64`] and cast, since [`decode_u32`] accepts at most 5 bytes.
+//!
+//! # Example
+//!
+//! ```
+//! use perfkit_encoding::varint;
+//!
+//! let mut buf = Vec::new();
+//! varint::encode_u64_to(150, &mut buf);
+//! assert_eq!(buf, [0x96, 0x01]); // protobuf's own example
+//! assert_eq!(varint::decode_u64(&buf), Ok((150, 2)));
+//!
+//! let values: Vec<u64> = (0..1000).map(|i| i * i * 37).collect();
+//! let mut bytes = Vec::new();
+//! varint::encode_u64_slice(&values, &mut bytes);
+//! let mut back = Vec::new();
+//! let read = varint::decode_u64_slice(&bytes, values.len(), &mut back)?;
+//! assert_eq!((read, back), (bytes.len(), values));
+//!
+//! // Bad input is a typed error with the offset of the offending varint.
+//! let err = varint::decode_u64_slice(&[0x01, 0xff, 0xff], 2, &mut Vec::new()).unwrap_err();
+//! assert_eq!(err.to_string(), "input ends inside the value that starts at byte 1");
+//! # Ok::<(), perfkit_encoding::DecodeError>(())
+//! ```
+
+use alloc::vec::Vec;
+
+use crate::DecodeError;
+use crate::dispatch::{Level, Simd};
+
+mod batch;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+/// The most bytes a `u64` varint takes.
+pub const MAX_LEN_U64: usize = 10;
+/// The most bytes a `u32` varint takes.
+pub const MAX_LEN_U32: usize = 5;
+
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+// ---------------------------------------------------------------------------------------------
+// Lengths and zigzag
+// ---------------------------------------------------------------------------------------------
+
+/// Bytes the varint encoding of `value` takes (1..=10).
+#[must_use]
+#[inline(always)]
+pub const fn encoded_len_u64(value: u64) -> usize {
+    // ceil(bits / 7) for bits in 1..=64 is (bits * 9 + 64) / 64.
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    (bits * 9 + 64) / 64
+}
+
+/// Bytes the varint encoding of `value` takes (1..=5).
+#[must_use]
+#[inline(always)]
+pub const fn encoded_len_u32(value: u32) -> usize {
+    encoded_len_u64(value as u64)
+}
+
+/// Bytes the zigzag varint encoding of `value` takes (1..=10).
+#[must_use]
+#[inline(always)]
+pub const fn encoded_len_i64(value: i64) -> usize {
+    encoded_len_u64(zigzag_encode_i64(value))
+}
+
+/// Bytes the zigzag varint encoding of `value` takes (1..=5).
+#[must_use]
+#[inline(always)]
+pub const fn encoded_len_i32(value: i32) -> usize {
+    encoded_len_u32(zigzag_encode_i32(value))
+}
+
+/// Maps signed to unsigned so small magnitudes stay small: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
+#[must_use]
+#[inline(always)]
+pub const fn zigzag_encode_i64(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// Inverse of [`zigzag_encode_i64`].
+#[must_use]
+#[inline(always)]
+pub const fn zigzag_decode_i64(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+/// Maps signed to unsigned so small magnitudes stay small (see [`zigzag_encode_i64`]).
+#[must_use]
+#[inline(always)]
+pub const fn zigzag_encode_i32(value: i32) -> u32 {
+    ((value << 1) ^ (value >> 31)) as u32
+}
+
+/// Inverse of [`zigzag_encode_i32`].
+#[must_use]
+#[inline(always)]
+pub const fn zigzag_decode_i32(value: u32) -> i32 {
+    ((value >> 1) as i32) ^ -((value & 1) as i32)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
+
+/// Spreads the low 56 bits of `value` into eight 7-bit groups, one per byte (a portable `pdep`).
+#[inline(always)]
+const fn spread7(value: u64) -> u64 {
+    let x = value & 0x00ff_ffff_ffff_ffff;
+    let x = (x & 0x0fff_ffff) | ((x & 0x00ff_ffff_f000_0000) << 4);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x0fff_c000_0fff_c000) << 2);
+    (x & 0x007f_007f_007f_007f) | ((x & 0x3f80_3f80_3f80_3f80) << 1)
+}
+
+/// Packs eight 7-bit groups (one per byte, high bits clear) into 56 bits (a portable `pext`).
+#[inline(always)]
+const fn pack7(x: u64) -> u64 {
+    let x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+    (x & 0x0000_0000_0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4)
+}
+
+/// Encodes `value` into the first `len` bytes of `buf`, where `len` is returned.
+///
+/// Branch-light: the length comes from the leading zeros, the first eight bytes are built in
+/// a register and written with one store.
+#[inline(always)]
+pub fn encode_u64(value: u64, buf: &mut [u8; MAX_LEN_U64]) -> usize {
+    let len = encoded_len_u64(value);
+    let (head, tail) = buf.split_at_mut(8);
+    let head: &mut [u8; 8] = head.try_into().unwrap_or_else(|_| unreachable!());
+    *head = first8(value, len).to_le_bytes();
+    if len > 8 {
+        tail[0] = ((value >> 56) as u8 & 0x7f) | if len > 9 { 0x80 } else { 0 };
+        tail[1] = (value >> 63) as u8;
+    }
+    len
+}
+
+/// The first eight bytes of the encoding of `value` (length `len`) as a little-endian word.
+#[inline(always)]
+const fn first8(value: u64, len: usize) -> u64 {
+    // Continuation bits on every byte below the last one (on all eight when len > 8).
+    let cont = if len >= 9 {
+        HIGH
+    } else {
+        HIGH & ((1u64 << (8 * (len - 1))) - 1)
+    };
+    spread7(value) | cont
+}
+
+/// Encodes `value` into the first `len` bytes of `buf`, where `len` is returned (at most 5).
+#[inline(always)]
+pub fn encode_u32(value: u32, buf: &mut [u8; MAX_LEN_U32]) -> usize {
+    let len = encoded_len_u32(value);
+    let word = first8(u64::from(value), len).to_le_bytes();
+    buf.copy_from_slice(&word[..MAX_LEN_U32]);
+    len
+}
+
+/// Zigzag-encodes `value` into `buf` and returns the length.
+#[inline(always)]
+pub fn encode_i64(value: i64, buf: &mut [u8; MAX_LEN_U64]) -> usize {
+    encode_u64(zigzag_encode_i64(value), buf)
+}
+
+/// Zigzag-encodes `value` into `buf` and returns the length.
+#[inline(always)]
+pub fn encode_i32(value: i32, buf: &mut [u8; MAX_LEN_U32]) -> usize {
+    encode_u32(zigzag_encode_i32(value), buf)
+}
+
+/// Appends the varint encoding of `value` to `out` and returns its length.
+#[inline]
+pub fn encode_u64_to(value: u64, out: &mut Vec<u8>) -> usize {
+    out.reserve(MAX_LEN_U64 + 6);
+    // SAFETY: `reserve` made room for 16 bytes past `out.len()`.
+    unsafe { write_u64_unchecked(value, out) }
+}
+
+/// Appends the varint encoding of `value` to `out` and returns its length.
+#[inline]
+pub fn encode_u32_to(value: u32, out: &mut Vec<u8>) -> usize {
+    encode_u64_to(u64::from(value), out)
+}
+
+/// Appends the zigzag varint encoding of `value` to `out` and returns its length.
+#[inline]
+pub fn encode_i64_to(value: i64, out: &mut Vec<u8>) -> usize {
+    encode_u64_to(zigzag_encode_i64(value), out)
+}
+
+/// Appends the zigzag varint encoding of `value` to `out` and returns its length.
+#[inline]
+pub fn encode_i32_to(value: i32, out: &mut Vec<u8>) -> usize {
+    encode_u64_to(u64::from(zigzag_encode_i32(value)), out)
+}
+
+/// Appends one varint to `out` with wide unaligned stores.
+///
+/// # Safety
+///
+/// - `out` must have spare capacity for at least 16 bytes (`out.capacity() - out.len() >= 16`).
+#[inline(always)]
+unsafe fn write_u64_unchecked(value: u64, out: &mut Vec<u8>) -> usize {
+    let len = encoded_len_u64(value);
+    let word = first8(value, len);
+    let tail = (((value >> 56) as u16 & 0x7f) | if len > 9 { 0x80 } else { 0 })
+        | ((value >> 63) as u16) << 8;
+    let at = out.len();
+    // SAFETY: the caller guarantees 16 spare bytes after `at`; we write 10 of them (unaligned
+    // stores of plain integers), then expose only the `len <= 10` bytes that are the varint.
+    unsafe {
+        let dst = out.as_mut_ptr().add(at);
+        dst.cast::<u64>().write_unaligned(word.to_le());
+        dst.add(8).cast::<u16>().write_unaligned(tail.to_le());
+        out.set_len(at + len);
+    }
+    len
+}
+
+/// Appends the varint encodings of all `values` to `out`.
+///
+/// The exact output size is computed first, so `out` grows at most once.
+pub fn encode_u64_slice(values: &[u64], out: &mut Vec<u8>) {
+    let total: usize = values.iter().map(|&v| encoded_len_u64(v)).sum();
+    out.reserve(total + 16);
+    let end = out.len() + total;
+    for &v in values {
+        // SAFETY: `reserve` left room for the `total` bytes plus 16 of slack, and `out.len()`
+        // never exceeds `end`, so 16 spare bytes remain before every write.
+        unsafe { write_u64_unchecked(v, out) };
+    }
+    debug_assert_eq!(out.len(), end);
+}
+
+/// Appends the varint encodings of all `values` to `out`.
+pub fn encode_u32_slice(values: &[u32], out: &mut Vec<u8>) {
+    let total: usize = values.iter().map(|&v| encoded_len_u32(v)).sum();
+    out.reserve(total + 16);
+    for &v in values {
+        // SAFETY: as in `encode_u64_slice`: room for `total` bytes plus 16 of slack.
+        unsafe { write_u64_unchecked(u64::from(v), out) };
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single-value decoding
+// ---------------------------------------------------------------------------------------------
+
+/// Decodes one varint from the start of `input`: the value and the bytes it took.
+///
+/// Accepts non-minimal encodings (see the [module docs](self)); [`decode_u64_strict`] does
+/// not. Error offsets are relative to `input` (always 0 here).
+///
+/// # Errors
+///
+/// [`DecodeError::Truncated`], [`DecodeError::Overlong`] (more than 10 bytes),
+/// [`DecodeError::Overflow`] (10th byte above 1).
+#[inline(always)]
+pub fn decode_u64(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    if let Some(&b) = input.first()
+        && b < 0x80
+    {
+        return Ok((u64::from(b), 1));
+    }
+    decode_u64_multi(input)
+}
+
+/// The multi-byte case: one 8-byte load, length from the stop-bit mask, branch-free packing.
+#[inline(always)]
+fn decode_u64_multi(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    let Some(head) = input.first_chunk::<8>() else {
+        return decode_u64_tail(input);
+    };
+    let word = u64::from_le_bytes(*head);
+    let stops = !word & HIGH;
+    if stops != 0 {
+        // All bits up to and including the first stop bit.
+        let keep = stops ^ (stops - 1);
+        let len = (stops.trailing_zeros() / 8 + 1) as usize;
+        return Ok((pack7(word & keep & LOW7), len));
+    }
+    decode_u64_long(input, word)
+}
+
+/// 9- and 10-byte varints (and the errors past 8 bytes), given the first eight bytes.
+#[inline(always)]
+fn decode_u64_long(input: &[u8], word: u64) -> Result<(u64, usize), DecodeError> {
+    let low = pack7(word & LOW7);
+    let Some(&b8) = input.get(8) else {
+        return Err(DecodeError::Truncated { offset: 0 });
+    };
+    if b8 < 0x80 {
+        return Ok((low | u64::from(b8) << 56, 9));
+    }
+    let Some(&b9) = input.get(9) else {
+        return Err(DecodeError::Truncated { offset: 0 });
+    };
+    if b9 > 1 {
+        return Err(tenth_byte_error(b9));
+    }
+    Ok((low | u64::from(b8 & 0x7f) << 56 | u64::from(b9) << 63, 10))
+}
+
+#[cold]
+fn tenth_byte_error(b9: u8) -> DecodeError {
+    if b9 >= 0x80 {
+        DecodeError::Overlong {
+            offset: 0,
+            max_len: MAX_LEN_U64 as u8,
+        }
+    } else {
+        DecodeError::Overflow {
+            offset: 0,
+            last_byte: b9,
+        }
+    }
+}
+
+/// Byte-at-a-time decoding for inputs shorter than eight bytes.
+#[inline(never)]
+fn decode_u64_tail(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    let mut value = 0u64;
+    for (i, &b) in input.iter().enumerate() {
+        if i == MAX_LEN_U64 - 1 && b > 1 {
+            return Err(tenth_byte_error(b));
+        }
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            return Ok((value, i + 1));
+        }
+    }
+    Err(DecodeError::Truncated { offset: 0 })
+}
+
+/// Decodes one `u32` varint (at most 5 bytes) from the start of `input`.
+///
+/// # Errors
+///
+/// [`DecodeError::Truncated`], [`DecodeError::Overlong`] (more than 5 bytes),
+/// [`DecodeError::OverflowU32`] (the value needs more than 32 bits).
+#[inline(always)]
+pub fn decode_u32(input: &[u8]) -> Result<(u32, usize), DecodeError> {
+    if let Some(&b) = input.first()
+        && b < 0x80
+    {
+        return Ok((u32::from(b), 1));
+    }
+    decode_u32_multi(input)
+}
+
+#[inline(always)]
+fn decode_u32_multi(input: &[u8]) -> Result<(u32, usize), DecodeError> {
+    let Some(head) = input.first_chunk::<8>() else {
+        return decode_u32_tail(input);
+    };
+    let word = u64::from_le_bytes(*head);
+    let stops = !word & HIGH & 0xff_ffff_ffff;
+    if stops == 0 {
+        return Err(DecodeError::Overlong {
+            offset: 0,
+            max_len: MAX_LEN_U32 as u8,
+        });
+    }
+    let keep = stops ^ (stops - 1);
+    let len = (stops.trailing_zeros() / 8 + 1) as usize;
+    let value = pack7(word & keep & LOW7);
+    // A 5-byte varint carries 35 bits; the top three must be clear.
+    if value > u64::from(u32::MAX) {
+        return Err(DecodeError::OverflowU32 {
+            offset: 0,
+            last_byte: (word >> 32) as u8,
+        });
+    }
+    Ok((value as u32, len))
+}
+
+#[inline(never)]
+fn decode_u32_tail(input: &[u8]) -> Result<(u32, usize), DecodeError> {
+    let mut value = 0u32;
+    for (i, &b) in input.iter().enumerate() {
+        if i == MAX_LEN_U32 - 1 {
+            if b >= 0x80 {
+                return Err(DecodeError::Overlong {
+                    offset: 0,
+                    max_len: MAX_LEN_U32 as u8,
+                });
+            }
+            if b > 0x0f {
+                return Err(DecodeError::OverflowU32 {
+                    offset: 0,
+                    last_byte: b,
+                });
+            }
+        }
+        value |= u32::from(b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            return Ok((value, i + 1));
+        }
+    }
+    Err(DecodeError::Truncated { offset: 0 })
+}
+
+/// Decodes one zigzag-encoded `i64` varint.
+///
+/// # Errors
+///
+/// As [`decode_u64`].
+#[inline(always)]
+pub fn decode_i64(input: &[u8]) -> Result<(i64, usize), DecodeError> {
+    decode_u64(input).map(|(v, n)| (zigzag_decode_i64(v), n))
+}
+
+/// Decodes one zigzag-encoded `i32` varint.
+///
+/// # Errors
+///
+/// As [`decode_u32`].
+#[inline(always)]
+pub fn decode_i32(input: &[u8]) -> Result<(i32, usize), DecodeError> {
+    decode_u32(input).map(|(v, n)| (zigzag_decode_i32(v), n))
+}
+
+/// Checks that a varint of `len` bytes ending in `last` has no redundant zero group.
+#[inline(always)]
+fn check_canonical(len: usize, last: u8, offset: usize) -> Result<(), DecodeError> {
+    if len > 1 && last == 0 {
+        return Err(DecodeError::NonCanonical {
+            offset,
+            len: len as u8,
+        });
+    }
+    Ok(())
+}
+
+/// [`decode_u64`] that also rejects non-minimal encodings.
+///
+/// # Errors
+///
+/// As [`decode_u64`], plus [`DecodeError::NonCanonical`].
+#[inline]
+pub fn decode_u64_strict(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    let (v, n) = decode_u64(input)?;
+    check_canonical(n, input[n - 1], 0)?;
+    Ok((v, n))
+}
+
+/// [`decode_u32`] that also rejects non-minimal encodings.
+///
+/// # Errors
+///
+/// As [`decode_u32`], plus [`DecodeError::NonCanonical`].
+#[inline]
+pub fn decode_u32_strict(input: &[u8]) -> Result<(u32, usize), DecodeError> {
+    let (v, n) = decode_u32(input)?;
+    check_canonical(n, input[n - 1], 0)?;
+    Ok((v, n))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch decoding
+// ---------------------------------------------------------------------------------------------
+
+/// Decodes `count` varints from the start of `input`, appends them to `out`, and returns the
+/// bytes read.
+///
+/// Uses the best SIMD level of this CPU (chosen once). Accepts non-minimal encodings.
+/// `out` grows by at most `min(count, input.len())` before decoding starts: a huge `count`
+/// with a short input allocates nothing more than the input justifies.
+///
+/// # Errors
+///
+/// The first bad varint's error, with its offset in `input`. On error `out` is left as it was.
+#[inline]
+pub fn decode_u64_slice(
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<u64>,
+) -> Result<usize, DecodeError> {
+    decode_u64_slice_with(Simd::detected(), input, count, out)
+}
+
+/// [`decode_u64_slice`] at the level of `simd` (every level gives the same result).
+///
+/// # Errors
+///
+/// As [`decode_u64_slice`].
+pub fn decode_u64_slice_with(
+    simd: Simd,
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<u64>,
+) -> Result<usize, DecodeError> {
+    let start = out.len();
+    out.reserve(count.min(input.len()));
+    let result = match simd.level() {
+        #[cfg(target_arch = "x86_64")]
+        Level::Sse41 => {
+            // SAFETY: the `Simd` token proves SSE4.1/SSSE3 run on this CPU.
+            unsafe { x86::decode_u64_sse41(input, count, out) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => {
+            // SAFETY: the `Simd` token proves AVX2 runs on this CPU.
+            unsafe { x86::decode_u64_avx2(input, count, out) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => {
+            // SAFETY: the `Simd` token proves AVX-512 F/BW/VL runs on this CPU.
+            unsafe { x86::decode_u64_avx512(input, count, out) }
+        }
+        _ => batch::decode_u64_scalar(input, 0, count, out),
+    };
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// Decodes `count` `u32` varints from the start of `input`, appends them to `out`, and
+/// returns the bytes read.
+///
+/// # Errors
+///
+/// As [`decode_u64_slice`], plus the `u32` limits of [`decode_u32`].
+#[inline]
+pub fn decode_u32_slice(
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<u32>,
+) -> Result<usize, DecodeError> {
+    decode_u32_slice_with(Simd::detected(), input, count, out)
+}
+
+/// [`decode_u32_slice`] at the level of `simd` (every level gives the same result).
+///
+/// # Errors
+///
+/// As [`decode_u32_slice`].
+pub fn decode_u32_slice_with(
+    simd: Simd,
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<u32>,
+) -> Result<usize, DecodeError> {
+    let start = out.len();
+    out.reserve(count.min(input.len()));
+    let result = match simd.level() {
+        #[cfg(target_arch = "x86_64")]
+        Level::Sse41 => {
+            // SAFETY: the `Simd` token proves SSE4.1/SSSE3 run on this CPU.
+            unsafe { x86::decode_u32_sse41(input, count, out) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx2 => {
+            // SAFETY: the `Simd` token proves AVX2 runs on this CPU.
+            unsafe { x86::decode_u32_avx2(input, count, out) }
+        }
+        #[cfg(target_arch = "x86_64")]
+        Level::Avx512 => {
+            // SAFETY: the `Simd` token proves AVX-512 F/BW/VL runs on this CPU.
+            unsafe { x86::decode_u32_avx512(input, count, out) }
+        }
+        _ => batch::decode_u32_scalar(input, 0, count, out),
+    };
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_and_spread_are_inverse() {
+        for v in [0u64, 1, 127, 128, 300, 0xdead_beef, (1 << 56) - 1] {
+            assert_eq!(pack7(spread7(v)), v);
+        }
+    }
+
+    #[test]
+    fn encoded_len_matches_loop() {
+        for bits in 0..=64u32 {
+            let v = if bits == 0 {
+                0
+            } else {
+                u64::MAX >> (64 - bits)
+            };
+            let mut n = 1;
+            let mut x = v >> 7;
+            while x != 0 {
+                n += 1;
+                x >>= 7;
+            }
+            assert_eq!(encoded_len_u64(v), n, "bits {bits}");
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! Masked-VByte batch decoding for x86-64 (SSE4.1, AVX2 and AVX-512 levels).
+//!
+//! Each step loads 16 bytes and takes the continuation bits with one `movemask`. Sixteen
+//! clear bits mean sixteen one-byte values, widened straight to the output. Otherwise the low
+//! 12 bits index a table that says how to decode the varints that *end* in the first 12
+//! bytes: up to eight of at most 2 bytes (into 16-bit lanes) or up to four of at most 4 bytes
+//! (into 32-bit lanes), by one `pshufb`, then a few shifts and masks pack the 7-bit groups.
+//! A varint longer than 4 bytes (or anything invalid) goes to the scalar decoder for one
+//! value, which also produces every error. The loop runs only while 16 input bytes are
+//! readable and 16 output slots are reserved; the scalar loop finishes the rest.
+
+use alloc::vec::Vec;
+use core::arch::x86_64::{
+    __m128i, __m256i, __m512i, _mm_and_si128, _mm_cvtepu8_epi32, _mm_cvtepu8_epi64,
+    _mm_cvtepu16_epi32, _mm_cvtepu16_epi64, _mm_cvtepu32_epi64, _mm_load_si128, _mm_loadu_si128,
+    _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi16, _mm_set1_epi32, _mm_shuffle_epi8,
+    _mm_srli_epi16, _mm_srli_epi32, _mm_srli_si128, _mm_storeu_si128, _mm256_cvtepu8_epi32,
+    _mm256_cvtepu8_epi64, _mm256_cvtepu16_epi32, _mm256_cvtepu16_epi64, _mm256_cvtepu32_epi64,
+    _mm256_storeu_si256, _mm512_cvtepu8_epi32, _mm512_cvtepu8_epi64, _mm512_cvtepu16_epi64,
+    _mm512_storeu_si512,
+};
+
+use super::batch::{at, decode_u32_scalar, decode_u64_scalar};
+use super::{decode_u32, decode_u64};
+use crate::DecodeError;
+
+/// Table entry kinds.
+const KIND_SCALAR: u32 = 0;
+const KIND_U16: u32 = 1;
+const KIND_U32: u32 = 2;
+
+/// What to do for one 12-bit continuation mask: `(shuffle, kind | count << 8 | consumed << 16)`.
+const fn plan(mask: u32) -> ([u8; 16], u32) {
+    // Lengths of the varints that end within the first 12 bytes, in order.
+    let mut lens = [0usize; 12];
+    let mut n = 0;
+    let mut start = 0;
+    let mut i = 0;
+    while i < 12 {
+        if (mask >> i) & 1 == 0 {
+            lens[n] = i + 1 - start;
+            n += 1;
+            start = i + 1;
+        }
+        i += 1;
+    }
+    let mut short = 0;
+    while short < n && short < 8 && lens[short] <= 2 {
+        short += 1;
+    }
+    let mut medium = 0;
+    while medium < n && medium < 4 && lens[medium] <= 4 {
+        medium += 1;
+    }
+    let (kind, count, width) = if short > 0 && short >= medium {
+        (KIND_U16, short, 2)
+    } else if medium > 0 {
+        (KIND_U32, medium, 4)
+    } else {
+        (KIND_SCALAR, 0, 0)
+    };
+    let mut shuffle = [0x80u8; 16];
+    let mut pos = 0;
+    let mut j = 0;
+    while j < count {
+        let mut t = 0;
+        while t < lens[j] {
+            shuffle[j * width + t] = (pos + t) as u8;
+            t += 1;
+        }
+        pos += lens[j];
+        j += 1;
+    }
+    (shuffle, kind | (count as u32) << 8 | (pos as u32) << 16)
+}
+
+#[repr(C, align(16))]
+struct Shuffles([[u8; 16]; 4096]);
+
+static SHUFFLES: Shuffles = {
+    let mut t = [[0u8; 16]; 4096];
+    let mut m = 0;
+    while m < 4096 {
+        t[m] = plan(m as u32).0;
+        m += 1;
+    }
+    Shuffles(t)
+};
+
+static PLANS: [u32; 4096] = {
+    let mut t = [0u32; 4096];
+    let mut m = 0;
+    while m < 4096 {
+        t[m] = plan(m as u32).1;
+        m += 1;
+    }
+    t
+};
+
+/// Widening stores of decoded lanes into the output, per level and element type.
+///
+/// Every method writes a full vector's worth of elements (16, 8 or 4) at `dst`.
+trait Sink<T> {
+    /// Stores 16 byte lanes as 16 elements.
+    ///
+    /// # Safety
+    ///
+    /// - `dst` is valid for writing 16 elements; the CPU has the implementor's level.
+    unsafe fn bytes16(dst: *mut T, v: __m128i);
+    /// Stores 8 16-bit lanes as 8 elements.
+    ///
+    /// # Safety
+    ///
+    /// - `dst` is valid for writing 8 elements; the CPU has the implementor's level.
+    unsafe fn words8(dst: *mut T, v: __m128i);
+    /// Stores 4 32-bit lanes as 4 elements.
+    ///
+    /// # Safety
+    ///
+    /// - `dst` is valid for writing 4 elements; the CPU has the implementor's level.
+    unsafe fn dwords4(dst: *mut T, v: __m128i);
+}
+
+struct Sse41;
+struct Avx2;
+struct Avx512;
+
+// SAFETY (for every `Sink` method below): the callers uphold the documented preconditions —
+// `dst` is valid for the writes made (unaligned stores), and the target features the
+// intrinsics need are enabled in the `#[target_feature]` function they are inlined into.
+impl Sink<u64> for Sse41 {
+    #[inline(always)]
+    unsafe fn bytes16(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 8 stores of 2 elements.
+        unsafe {
+            let d = dst.cast::<__m128i>();
+            _mm_storeu_si128(d, _mm_cvtepu8_epi64(v));
+            _mm_storeu_si128(d.add(1), _mm_cvtepu8_epi64(_mm_srli_si128::<2>(v)));
+            _mm_storeu_si128(d.add(2), _mm_cvtepu8_epi64(_mm_srli_si128::<4>(v)));
+            _mm_storeu_si128(d.add(3), _mm_cvtepu8_epi64(_mm_srli_si128::<6>(v)));
+            _mm_storeu_si128(d.add(4), _mm_cvtepu8_epi64(_mm_srli_si128::<8>(v)));
+            _mm_storeu_si128(d.add(5), _mm_cvtepu8_epi64(_mm_srli_si128::<10>(v)));
+            _mm_storeu_si128(d.add(6), _mm_cvtepu8_epi64(_mm_srli_si128::<12>(v)));
+            _mm_storeu_si128(d.add(7), _mm_cvtepu8_epi64(_mm_srli_si128::<14>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn words8(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 4 stores of 2 elements.
+        unsafe {
+            let d = dst.cast::<__m128i>();
+            _mm_storeu_si128(d, _mm_cvtepu16_epi64(v));
+            _mm_storeu_si128(d.add(1), _mm_cvtepu16_epi64(_mm_srli_si128::<4>(v)));
+            _mm_storeu_si128(d.add(2), _mm_cvtepu16_epi64(_mm_srli_si128::<8>(v)));
+            _mm_storeu_si128(d.add(3), _mm_cvtepu16_epi64(_mm_srli_si128::<12>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn dwords4(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 2 stores of 2 elements.
+        unsafe {
+            let d = dst.cast::<__m128i>();
+            _mm_storeu_si128(d, _mm_cvtepu32_epi64(v));
+            _mm_storeu_si128(d.add(1), _mm_cvtepu32_epi64(_mm_srli_si128::<8>(v)));
+        }
+    }
+}
+
+impl Sink<u32> for Sse41 {
+    #[inline(always)]
+    unsafe fn bytes16(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls; 4 stores of 4 elements.
+        unsafe {
+            let d = dst.cast::<__m128i>();
+            _mm_storeu_si128(d, _mm_cvtepu8_epi32(v));
+            _mm_storeu_si128(d.add(1), _mm_cvtepu8_epi32(_mm_srli_si128::<4>(v)));
+            _mm_storeu_si128(d.add(2), _mm_cvtepu8_epi32(_mm_srli_si128::<8>(v)));
+            _mm_storeu_si128(d.add(3), _mm_cvtepu8_epi32(_mm_srli_si128::<12>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn words8(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls; 2 stores of 4 elements.
+        unsafe {
+            let d = dst.cast::<__m128i>();
+            _mm_storeu_si128(d, _mm_cvtepu16_epi32(v));
+            _mm_storeu_si128(d.add(1), _mm_cvtepu16_epi32(_mm_srli_si128::<8>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn dwords4(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls; 1 store of 4 elements.
+        unsafe { _mm_storeu_si128(dst.cast::<__m128i>(), v) }
+    }
+}
+
+impl Sink<u64> for Avx2 {
+    #[inline(always)]
+    unsafe fn bytes16(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 4 stores of 4 elements.
+        unsafe {
+            let d = dst.cast::<__m256i>();
+            _mm256_storeu_si256(d, _mm256_cvtepu8_epi64(v));
+            _mm256_storeu_si256(d.add(1), _mm256_cvtepu8_epi64(_mm_srli_si128::<4>(v)));
+            _mm256_storeu_si256(d.add(2), _mm256_cvtepu8_epi64(_mm_srli_si128::<8>(v)));
+            _mm256_storeu_si256(d.add(3), _mm256_cvtepu8_epi64(_mm_srli_si128::<12>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn words8(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 2 stores of 4 elements.
+        unsafe {
+            let d = dst.cast::<__m256i>();
+            _mm256_storeu_si256(d, _mm256_cvtepu16_epi64(v));
+            _mm256_storeu_si256(d.add(1), _mm256_cvtepu16_epi64(_mm_srli_si128::<8>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn dwords4(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 1 store of 4 elements.
+        unsafe { _mm256_storeu_si256(dst.cast::<__m256i>(), _mm256_cvtepu32_epi64(v)) }
+    }
+}
+
+impl Sink<u32> for Avx2 {
+    #[inline(always)]
+    unsafe fn bytes16(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls; 2 stores of 8 elements.
+        unsafe {
+            let d = dst.cast::<__m256i>();
+            _mm256_storeu_si256(d, _mm256_cvtepu8_epi32(v));
+            _mm256_storeu_si256(d.add(1), _mm256_cvtepu8_epi32(_mm_srli_si128::<8>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn words8(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls; 1 store of 8 elements.
+        unsafe { _mm256_storeu_si256(dst.cast::<__m256i>(), _mm256_cvtepu16_epi32(v)) }
+    }
+    #[inline(always)]
+    unsafe fn dwords4(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls; 1 store of 4 elements.
+        unsafe { _mm_storeu_si128(dst.cast::<__m128i>(), v) }
+    }
+}
+
+impl Sink<u64> for Avx512 {
+    #[inline(always)]
+    unsafe fn bytes16(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 2 stores of 8 elements.
+        unsafe {
+            let d = dst.cast::<__m512i>();
+            _mm512_storeu_si512(d, _mm512_cvtepu8_epi64(v));
+            _mm512_storeu_si512(d.add(1), _mm512_cvtepu8_epi64(_mm_srli_si128::<8>(v)));
+        }
+    }
+    #[inline(always)]
+    unsafe fn words8(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls; 1 store of 8 elements.
+        unsafe { _mm512_storeu_si512(dst.cast::<__m512i>(), _mm512_cvtepu16_epi64(v)) }
+    }
+    #[inline(always)]
+    unsafe fn dwords4(dst: *mut u64, v: __m128i) {
+        // SAFETY: see the note above the impls (AVX-512 implies AVX2).
+        unsafe { <Avx2 as Sink<u64>>::dwords4(dst, v) }
+    }
+}
+
+impl Sink<u32> for Avx512 {
+    #[inline(always)]
+    unsafe fn bytes16(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls; 1 store of 16 elements.
+        unsafe { _mm512_storeu_si512(dst.cast::<__m512i>(), _mm512_cvtepu8_epi32(v)) }
+    }
+    #[inline(always)]
+    unsafe fn words8(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls (AVX-512 implies AVX2).
+        unsafe { <Avx2 as Sink<u32>>::words8(dst, v) }
+    }
+    #[inline(always)]
+    unsafe fn dwords4(dst: *mut u32, v: __m128i) {
+        // SAFETY: see the note above the impls.
+        unsafe { _mm_storeu_si128(dst.cast::<__m128i>(), v) }
+    }
+}
+
+/// The shared loop. Decodes `count` varints from `input` into `out`'s spare capacity.
+///
+/// # Safety
+///
+/// - The CPU supports SSE4.1 and SSSE3 and the level of `S`.
+/// - `out` has spare capacity for at least `min(count, input.len())` elements.
+#[inline(always)]
+unsafe fn decode_body<T: Copy, S: Sink<T>>(
+    input: &[u8],
+    count: usize,
+    out: &mut Vec<T>,
+    one: impl Fn(&[u8]) -> Result<(T, usize), DecodeError>,
+    rest: impl FnOnce(&[u8], usize, usize, &mut Vec<T>) -> Result<usize, DecodeError>,
+) -> Result<usize, DecodeError> {
+    let room = count.min(input.len());
+    debug_assert!(out.capacity() - out.len() >= room);
+    let base = out.len();
+    let mut produced = 0;
+    let mut pos = 0;
+    // SAFETY: the loop condition keeps 16 readable bytes at `pos` and 16 writable slots at
+    // `produced` (within the `room` the caller reserved); every store writes at most 16
+    // elements; `PLANS` entries never consume more than 12 bytes nor claim more lanes than the
+    // shuffle fills; the CPU features are the caller's precondition.
+    unsafe {
+        let dst0 = out.as_mut_ptr().add(base);
+        let low7 = _mm_set1_epi16(0x7f);
+        let mid7 = _mm_set1_epi16(0x3f80);
+        while pos + 16 <= input.len() && produced + 16 <= room {
+            let v = _mm_loadu_si128(input.as_ptr().add(pos).cast());
+            let mask = _mm_movemask_epi8(v) as u32;
+            let dst = dst0.add(produced);
+            if mask == 0 {
+                S::bytes16(dst, v);
+                pos += 16;
+                produced += 16;
+                continue;
+            }
+            let key = (mask & 0xfff) as usize;
+            let plan = PLANS[key];
+            let shuffle = _mm_load_si128(SHUFFLES.0[key].as_ptr().cast());
+            let lanes = _mm_shuffle_epi8(v, shuffle);
+            match plan & 0xff {
+                KIND_U16 => {
+                    let hi = _mm_and_si128(_mm_srli_epi16::<1>(lanes), mid7);
+                    S::words8(dst, _mm_or_si128(_mm_and_si128(lanes, low7), hi));
+                }
+                KIND_U32 => {
+                    let b0 = _mm_and_si128(lanes, _mm_set1_epi32(0x7f));
+                    let b1 = _mm_and_si128(_mm_srli_epi32::<1>(lanes), _mm_set1_epi32(0x3f80));
+                    let b2 = _mm_and_si128(_mm_srli_epi32::<2>(lanes), _mm_set1_epi32(0x1f_c000));
+                    let b3 = _mm_and_si128(_mm_srli_epi32::<3>(lanes), _mm_set1_epi32(0xfe0_0000));
+                    S::dwords4(
+                        dst,
+                        _mm_or_si128(_mm_or_si128(b0, b1), _mm_or_si128(b2, b3)),
+                    );
+                }
+                _ => {
+                    let (value, n) = one(&input[pos..]).map_err(|e| at(e, pos))?;
+                    dst.write(value);
+                    produced += 1;
+                    pos += n;
+                    continue;
+                }
+            }
+            produced += ((plan >> 8) & 0xff) as usize;
+            pos += (plan >> 16) as usize;
+        }
+        out.set_len(base + produced);
+    }
+    rest(input, pos, count - produced, out)
+}
+
+macro_rules! kernels {
+    ($($name:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal;)*) => {$(
+        /// Batch decode at one level (see the module docs).
+        ///
+        /// # Safety
+        ///
+        /// - The CPU supports the enabled target features.
+        /// - `out` has spare capacity for at least `min(count, input.len())` elements.
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn $name(input: &[u8], count: usize, out: &mut Vec<$t>) -> Result<usize, DecodeError> {
+            // SAFETY: forwarded preconditions; `$sink` needs no more than `$features`.
+            unsafe { decode_body::<$t, $sink>(input, count, out, $one, $rest) }
+        }
+    )*};
+}
+
+kernels! {
+    decode_u64_sse41, u64, Sse41, decode_u64, decode_u64_scalar, "sse4.1,ssse3";
+    decode_u64_avx2, u64, Avx2, decode_u64, decode_u64_scalar, "avx2";
+    decode_u64_avx512, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2";
+    decode_u32_sse41, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3";
+    decode_u32_avx2, u32, Avx2, decode_u32, decode_u32_scalar, "avx2";
+    decode_u32_avx512, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_consume_what_they_decode() {
+        // All one-byte: eight 16-bit lanes, 8 bytes.
+        assert_eq!(
+            plan(0),
+            (
+                {
+                    let mut s = [0x80; 16];
+                    for j in 0..8 {
+                        s[2 * j] = j as u8;
+                    }
+                    s
+                },
+                KIND_U16 | 8 << 8 | 8 << 16
+            )
+        );
+        // A 3-byte varint first: 32-bit lanes.
+        assert_eq!(plan(0b011).1 & 0xff, KIND_U32);
+        // Twelve continuation bits: nothing ends in the window.
+        assert_eq!(plan(0xfff).1, KIND_SCALAR);
+        // A 5-byte varint first.
+        assert_eq!(plan(0b1111).1, KIND_SCALAR);
+        for m in 0..4096 {
+            let (shuffle, p) = plan(m);
+            assert!((p >> 16) <= 12 && ((p >> 8) & 0xff) <= 8);
+            assert!(shuffle.iter().all(|&s| s == 0x80 || s < 12));
+        }
+    }
+}
