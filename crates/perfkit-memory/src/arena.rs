@@ -211,13 +211,11 @@ impl Arena {
         match self.limit() {
             // Bumpalo grows by whole chunks (doubling), so the limit can refuse a request
             // smaller than the room left below it; with a limit set, it is the cause.
-            Some(limit) => {
-                ArenaError::LimitExceeded {
-                    requested,
-                    allocated,
-                    limit,
-                }
-            }
+            Some(limit) => ArenaError::LimitExceeded {
+                requested,
+                allocated,
+                limit,
+            },
             _ => ArenaError::OutOfMemory { requested },
         }
     }

@@ -573,8 +573,7 @@ impl<T: Reset + Send> Pool<T> {
         }
         let alive = ALIVE.try_with(|a| Arc::clone(&a.0)).ok()?;
         let mut registry = lock(&self.registry);
-        let index = if let Some(i) = registry.iter().position(|e| Arc::ptr_eq(&e.owner, &alive))
-        {
+        let index = if let Some(i) = registry.iter().position(|e| Arc::ptr_eq(&e.owner, &alive)) {
             i
         } else if let Some(i) = registry
             .iter()
@@ -616,7 +615,9 @@ impl<T: Reset + Send> Pool<T> {
         let popped = unsafe { (*cache.items.get()).pop() };
         match popped {
             Some(value) => {
-                cache.len.store(cache.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
+                cache
+                    .len
+                    .store(cache.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
                 cache.hits.bump();
                 value
             }
@@ -678,7 +679,9 @@ impl<T: Reset + Send> Pool<T> {
         };
         match kept {
             None => {
-                cache.len.store(cache.len.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                cache
+                    .len
+                    .store(cache.len.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
                 cache.returns.bump();
             }
             Some(value) => self.spill(cache, value),

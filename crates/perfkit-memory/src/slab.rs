@@ -91,10 +91,16 @@ impl<T> fmt::Debug for Handle<T> {
 const NONE: u32 = u32::MAX;
 
 enum Slot<T> {
-    Occupied { generation: u32, value: T },
+    Occupied {
+        generation: u32,
+        value: T,
+    },
     /// `next_free` links the free list (`NONE` ends it). A slot whose generation reached
     /// `u32::MAX` is retired: it stays vacant and off the list, so no handle is ever reused.
-    Vacant { generation: u32, next_free: u32 },
+    Vacant {
+        generation: u32,
+        next_free: u32,
+    },
 }
 
 /// Values addressed by [`Handle`]s, in a `Vec` of slots with a free list.

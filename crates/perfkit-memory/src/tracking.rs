@@ -363,9 +363,18 @@ fn shrink(l: &Local, bytes: i64) {
 /// What an allocator call did, for counting.
 #[derive(Clone, Copy)]
 enum Event {
-    Alloc { size: usize, align: usize },
-    Dealloc { size: usize },
-    Realloc { old: usize, new: usize, align: usize },
+    Alloc {
+        size: usize,
+        align: usize,
+    },
+    Dealloc {
+        size: usize,
+    },
+    Realloc {
+        old: usize,
+        new: usize,
+        align: usize,
+    },
 }
 
 #[inline(always)]
@@ -759,7 +768,10 @@ mod tests {
         assert_eq!(after.reallocations - before.reallocations, 1);
         assert_eq!(after.deallocations - before.deallocations, 2);
         assert_eq!(after.bytes_allocated - before.bytes_allocated, 48 + 96 + 48);
-        assert_eq!(after.bytes_deallocated - before.bytes_deallocated, 48 + 48 + 96);
+        assert_eq!(
+            after.bytes_deallocated - before.bytes_deallocated,
+            48 + 48 + 96
+        );
         assert!(is_active());
     }
 }

@@ -47,7 +47,10 @@ fn exact_counts_for_known_allocations() {
     assert_eq!(s.live_bytes, 4000);
     assert_eq!(s.peak_live_bytes, 4000);
     let (_, s) = tracking::measure(|| drop(v));
-    assert_eq!((s.allocations, s.deallocations, s.bytes_deallocated), (0, 1, 4000));
+    assert_eq!(
+        (s.allocations, s.deallocations, s.bytes_deallocated),
+        (0, 1, 4000)
+    );
     assert_eq!(s.live_bytes, 0, "freeing shows no growth");
 
     let (_, s) = tracking::measure(|| {
@@ -138,7 +141,10 @@ fn measure_nests_and_tracks_peaks() {
         inner
     });
     assert_eq!(inner.allocations, 2);
-    assert_eq!(inner.peak_live_bytes, 5000, "inner peak is its largest moment");
+    assert_eq!(
+        inner.peak_live_bytes, 5000,
+        "inner peak is its largest moment"
+    );
     assert_eq!(inner.live_bytes, 0);
     assert_eq!(outer.allocations, 3, "outer includes inner");
     assert_eq!(outer.bytes_allocated, 9000);
@@ -264,7 +270,10 @@ fn allocating_in_thread_local_destructors_is_counted_and_safe() {
     .join()
     .unwrap();
     let after = tracking::stats();
-    assert!(after.allocations - before.allocations >= 201, "{before:?} {after:?}");
+    assert!(
+        after.allocations - before.allocations >= 201,
+        "{before:?} {after:?}"
+    );
 }
 
 #[cfg(feature = "serde")]

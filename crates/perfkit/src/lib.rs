@@ -19,6 +19,14 @@ pub use perfkit_simd as simd;
 #[cfg(feature = "encoding")]
 pub use perfkit_encoding as encoding;
 
+/// Arena, object pools, generational slab and the tracking allocator (the `perfkit-memory` crate).
+#[cfg(feature = "memory")]
+pub use perfkit_memory as memory;
+
+/// Scope timers, latency histograms and regression detection (the `perfkit-profile` crate).
+#[cfg(feature = "profile")]
+pub use perfkit_profile as profile;
+
 /// The names most programs use, from every enabled member crate.
 pub mod prelude {
     #[cfg(feature = "simd")]

@@ -122,11 +122,18 @@ fn limit_returns_errors_and_is_respected() {
     let big = "x".repeat(64 * 1024);
     assert!(matches!(
         arena.try_alloc_str(&big),
-        Err(ArenaError::LimitExceeded { requested: 65536, .. })
+        Err(ArenaError::LimitExceeded {
+            requested: 65536,
+            ..
+        })
     ));
     assert!(arena.try_alloc_slice_copy(big.as_bytes()).is_err());
     assert!(arena.try_alloc_slice_fill_iter(0..100_000_u32).is_err());
-    assert!(arena.try_alloc_with_drop(([0_u8; 1 << 16], String::new())).is_err());
+    assert!(
+        arena
+            .try_alloc_with_drop(([0_u8; 1 << 16], String::new()))
+            .is_err()
+    );
     let mut v = arena.vec::<u8>();
     assert!(v.try_reserve(1 << 20).is_err());
 
@@ -179,7 +186,11 @@ fn with_frame_resets_and_keeps_the_warm_chunk() {
         a.allocated_bytes()
     });
     assert!(first >= 8192);
-    assert_eq!(*log.lock().unwrap(), [1], "frame values drop when the call returns");
+    assert_eq!(
+        *log.lock().unwrap(),
+        [1],
+        "frame values drop when the call returns"
+    );
     // The next call gets the same arena back, reset but with its chunk.
     let (warm, p) = arena::with_frame(|a| {
         let warm = a.allocated_bytes();

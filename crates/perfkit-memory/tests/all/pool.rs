@@ -62,7 +62,11 @@ fn local_pool_resets_on_every_return_and_bounds_idle() {
     assert_eq!((s.hits, s.misses, s.returns), (2, 3, 5));
     assert_eq!(s.idle, 3, "idle bounded by max_idle");
     assert_eq!(s.discarded, 2);
-    assert_eq!(counters.resets.load(Ordering::Relaxed), 5, "reset on every return");
+    assert_eq!(
+        counters.resets.load(Ordering::Relaxed),
+        5,
+        "reset on every return"
+    );
     assert_eq!(counters.drops.load(Ordering::Relaxed), 2);
     let kept = Pooled::into_inner(pool.get());
     assert!(!kept.dirty);
@@ -74,7 +78,11 @@ fn local_pool_resets_on_every_return_and_bounds_idle() {
     assert_eq!(pool.stats().idle, 3);
     assert_eq!(pool.max_idle(), 3);
     drop(pool);
-    assert_eq!(counters.drops.load(Ordering::Relaxed), 5, "every object dropped once");
+    assert_eq!(
+        counters.drops.load(Ordering::Relaxed),
+        5,
+        "every object dropped once"
+    );
     assert_eq!(counters.made.load(Ordering::Relaxed), 5);
 }
 
@@ -90,7 +98,10 @@ fn pool_single_thread_basics() {
     drop(guards);
     let s = pool.stats();
     assert_eq!(s.returns, 8);
-    assert!(s.idle <= 4 + 2, "idle bounded by max_idle + thread cache: {s:?}");
+    assert!(
+        s.idle <= 4 + 2,
+        "idle bounded by max_idle + thread cache: {s:?}"
+    );
     assert_eq!(s.created(), s.idle + s.discarded + s.detached);
     assert_eq!(counters.resets.load(Ordering::Relaxed), 8);
     assert!(format!("{pool:?}").contains("max_idle"));
@@ -153,7 +164,11 @@ fn stress(threads: usize, rounds: usize) {
     assert_eq!(s.hits + s.misses, gets, "{s:?}");
     assert_eq!(s.detached, detached, "{s:?}");
     assert_eq!(s.returns, gets - detached, "{s:?}");
-    assert_eq!(counters.resets.load(Ordering::Relaxed), s.returns, "reset on every return");
+    assert_eq!(
+        counters.resets.load(Ordering::Relaxed),
+        s.returns,
+        "reset on every return"
+    );
     let made = counters.made.load(Ordering::Relaxed) as u64;
     assert_eq!(s.created(), made, "{s:?}");
     assert_eq!(s.outstanding(), 0, "no object lost: {s:?}");

@@ -17,6 +17,8 @@
 //! `model.rs`; the rows are in `variants.rs`.
 
 mod model;
+#[cfg(test)]
+mod tests;
 mod variants;
 
 use std::process::ExitCode;
@@ -206,7 +208,10 @@ fn survey(input: &[u8]) -> (usize, Vec<Problem>) {
 }
 
 fn print_table(rows: &[RowResult]) {
-    let base = rows.iter().find(|r| r.name == "naive").map(RowResult::events_per_sec);
+    let base = rows
+        .iter()
+        .find(|r| r.name == "naive")
+        .map(RowResult::events_per_sec);
     println!(
         "{:<9} {:>12} {:>8} {:>10} {:>10} {:>12} {:>8} {:>10} {:>18}",
         "row",
@@ -220,7 +225,9 @@ fn print_table(rows: &[RowResult]) {
         "checksum"
     );
     for r in rows {
-        let speedup = base.map_or("-".to_string(), |b| format!("{:.1}x", r.events_per_sec() / b));
+        let speedup = base.map_or("-".to_string(), |b| {
+            format!("{:.1}x", r.events_per_sec() / b)
+        });
         println!(
             "{:<9} {:>12} {:>8} {:>10} {:>10} {:>12.4} {:>8} {:>10} {:>18}",
             r.name,
@@ -237,7 +244,10 @@ fn print_table(rows: &[RowResult]) {
 }
 
 fn json(rows: &[RowResult], input_bytes: usize, frames: usize, problems: usize) -> String {
-    let base = rows.iter().find(|r| r.name == "naive").map(RowResult::events_per_sec);
+    let base = rows
+        .iter()
+        .find(|r| r.name == "naive")
+        .map(RowResult::events_per_sec);
     let rows: Vec<_> = rows
         .iter()
         .map(|r| {
@@ -293,7 +303,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
-        None => model::generate(opts.events, opts.seed),
+        None => model::generate(opts.events, opts.seed, 4),
     };
     if let Some(path) = &opts.write_input {
         if let Err(e) = std::fs::write(path, &input) {

@@ -164,7 +164,10 @@ impl fmt::Display for PayloadError {
                 "event {event} has value {value}, not a whole number in 0..{MAX_VALUE}"
             ),
             Self::LabelCount { event, count } => {
-                write!(f, "event {event} has {count} labels, more than {MAX_LABELS}")
+                write!(
+                    f,
+                    "event {event} has {count} labels, more than {MAX_LABELS}"
+                )
             }
             Self::LabelId { offset } => {
                 write!(f, "label id at payload byte {offset} is larger than u32")
@@ -326,7 +329,7 @@ impl Agg {
             min: f32::INFINITY,
             max: f32::NEG_INFINITY,
             label_sum: 0,
-            hist: Histogram::with_precision(HIST_PRECISION).expect("valid precision"),
+            hist: Histogram::with_precision(HIST_PRECISION),
         }
     }
 
@@ -587,9 +590,10 @@ pub fn encode_batch(out: &mut Vec<u8>, base_ts: u64, names: &[String], events: &
 
 /// Deterministic input: `events` events in batches of [`MAX_BATCH`], as a frame stream.
 ///
-/// Metric names are 64 testkit strings; deltas are 0–3 µs; values are skewed latencies
+/// Metric names are 64 testkit strings; deltas are uniform in `0..max_delta` µs (the table
+/// uses 4: about 2.7 million events per one-second window); values are skewed latencies
 /// (whole µs, below 4096); each event has 0–4 labels below 1000.
-pub fn generate(events: usize, seed: u64) -> Vec<u8> {
+pub fn generate(events: usize, seed: u64, max_delta: u64) -> Vec<u8> {
     let names = unique_strings(METRICS, seed);
     let mut rng = Rng::new(seed ^ 0xE7E7);
     let mut out = Vec::with_capacity(events * 12 + 64);
@@ -603,7 +607,7 @@ pub fn generate(events: usize, seed: u64) -> Vec<u8> {
         let base_ts = ts;
         batch.clear();
         for _ in 0..n {
-            let delta = rng.below(4);
+            let delta = rng.below(max_delta);
             ts += delta;
             let labels = (0..rng.below(MAX_LABELS as u64 + 1))
                 .map(|_| rng.below(LABEL_IDS) as u32)
