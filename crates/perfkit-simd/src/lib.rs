@@ -11,7 +11,7 @@
 //! **bit-identical results at every level**: the order of additions is a fixed lane layout
 //! that the scalar code follows too (see [the reduction order](#reduction-order)). A result
 //! computed on an AVX-512 server equals the one computed on a laptop or under Miri, and the
-//! guarantee costs next to nothing: the layout is the one the fastest level wants anyway.
+//! guarantee costs next to nothing: the layout is the one an AVX2 core wants anyway.
 //!
 //! ```
 //! use perfkit_simd::{Level, Simd};
@@ -44,7 +44,7 @@
 //! # Reduction order
 //!
 //! The strict float reductions (`sum_*`, `dot_*`, `l2_squared_*`; also the accumulators of
-//! `min_f32`/`max_f32`) use `L` lanes: `L = 128` for f32, `L = 64` for f64.
+//! `min_f32`/`max_f32`) use `L` lanes: `L = 64` for f32, `L = 32` for f64.
 //!
 //! 1. Every lane starts at `-0.0` (the exact additive identity).
 //! 2. Element `i` (for dot and l2, the rounded term `a[i] * b[i]` or `d * d` with
@@ -55,11 +55,11 @@
 //!    the result.
 //!
 //! Vector levels hold lane `g` in lane `g % W` of accumulator `g / W` (`W` lanes per
-//! register: 8 `zmm`, 16 `ymm` or 32 `xmm` accumulators for f32), and mask or blend the last
+//! register: 4 `zmm`, 8 `ymm` or 16 `xmm` accumulators), and mask or blend the last
 //! partial vector so the other lanes are untouched; the scalar level keeps an array of `L`
 //! accumulators. Each step is one IEEE-754 operation with the same operands at every level,
 //! hence the same bits (for results that are not NaN; a NaN result is NaN everywhere).
-//! The `*_accurate` sums use the same scheme with 64 (f32) or 32 (f64) lanes of
+//! The `*_accurate` sums use the same scheme with 32 (f32) or 16 (f64) lanes of
 //! (sum, compensation) pairs. The `*_relaxed` variants drop the guarantee (per-level layout,
 //! FMA) for when reproducibility does not matter.
 //!
@@ -237,7 +237,7 @@ kernels! {
     #[must_use]
     fn sum_f32(x: &[f32]) -> f32;
 
-    /// The sum of `x`, in the [fixed reduction order](crate#reduction-order) (64 lanes): the
+    /// The sum of `x`, in the [fixed reduction order](crate#reduction-order) (32 lanes): the
     /// same bits at every level. The sum of an empty slice is `-0.0`.
     #[must_use]
     fn sum_f64(x: &[f64]) -> f64;
@@ -363,7 +363,7 @@ kernels! {
 
     /// The sum of `x` by compensated summation (Neumaier): the result is as accurate as if
     /// it had been summed in twice the precision and then rounded, so ill-conditioned sums
-    /// (large terms that cancel) keep their small terms. Bit-identical at every level (64
+    /// (large terms that cancel) keep their small terms. Bit-identical at every level (32
     /// lanes, each with a sum and a compensation term). About 2–4× the cost of [`sum_f32`].
     ///
     /// ```
@@ -373,7 +373,7 @@ kernels! {
     #[must_use]
     fn sum_f32_accurate(x: &[f32]) -> f32;
 
-    /// The sum of `x` by compensated summation (Neumaier; 32 lanes), bit-identical at every
+    /// The sum of `x` by compensated summation (Neumaier; 16 lanes), bit-identical at every
     /// level. See [`sum_f32_accurate`].
     ///
     /// ```

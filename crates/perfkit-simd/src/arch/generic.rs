@@ -408,10 +408,36 @@ pub(crate) unsafe fn reduce<V: FloatVec, R: Reduction, const K: usize, const STR
             }
         }
     }
+    // Accumulators past the first `touched` still hold `-0.0`, and `x + -0.0 == x` exactly,
+    // so the tree steps whose right-hand side is untouched can be skipped without changing a
+    // bit: short inputs pay only for the accumulators they filled.
+    let touched = if n >= block { K } else { n.div_ceil(w) };
     // SAFETY: the CPU runs V's level.
     unsafe {
-        tree(&mut acc, |x, y| x.add(y));
+        tree_from(&mut acc, touched.next_power_of_two(), |x, y| x.add(y));
         acc[0].reduce_add()
+    }
+}
+
+/// [`tree`], skipping the steps of stride `>= live` (their right-hand accumulators are all
+/// untouched `-0.0`).
+///
+/// # Safety
+/// The CPU must run `V`'s level.
+#[inline(always)]
+unsafe fn tree_from<V: Copy, const K: usize>(
+    acc: &mut [V; K],
+    live: usize,
+    op: impl Fn(V, V) -> V,
+) {
+    let mut s = K / 2;
+    while s > 0 {
+        if s < live {
+            for k in 0..s {
+                acc[k] = op(acc[k], acc[k + s]);
+            }
+        }
+        s /= 2;
     }
 }
 

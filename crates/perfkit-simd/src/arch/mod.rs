@@ -281,11 +281,17 @@ macro_rules! float_wrappers {
 pub(crate) use float_wrappers;
 
 /// Lanes of the strict f32 reductions (`sum_f32`, `dot_f32`, `l2_squared_f32`, and the
-/// accumulators of `min_f32`/`max_f32`): element `i` goes to lane `i % 128`.
-pub(crate) const F32_LANES: usize = 128;
-/// Lanes of the strict f64 reductions: element `i` goes to lane `i % 64`.
-pub(crate) const F64_LANES: usize = 64;
-/// Lanes of `sum_f32_accurate` (two accumulators per lane: sum and compensation).
-pub(crate) const F32_ACCURATE_LANES: usize = 64;
+/// accumulators of `min_f32`/`max_f32`): element `i` goes to lane `i % 64`.
+///
+/// 64 lanes are 8 `ymm` accumulators at AVX2, enough to keep both vector adders of current
+/// x86 cores busy (add latency 3–4 cycles) while leaving registers for the tail and the
+/// products of `dot`, so nothing spills; 4 `zmm` at AVX-512, 16 `xmm` at SSE4.1 and NEON.
+pub(crate) const F32_LANES: usize = 64;
+/// Lanes of the strict f64 reductions: element `i` goes to lane `i % 32` (the same
+/// registers as f32).
+pub(crate) const F64_LANES: usize = 32;
+/// Lanes of `sum_f32_accurate` (two accumulators per lane, sum and compensation, so half
+/// the lanes of the plain sum fit the same registers).
+pub(crate) const F32_ACCURATE_LANES: usize = 32;
 /// Lanes of `sum_f64_accurate`.
-pub(crate) const F64_ACCURATE_LANES: usize = 32;
+pub(crate) const F64_ACCURATE_LANES: usize = 16;

@@ -164,6 +164,6 @@ scalar_float!(f64);
 
 super::level_kernels! {
     u64 = u64, u64_k = 4,
-    f32 = f32, f32_k = 128, f32_relaxed_k = 16, f32_accurate_k = 64,
-    f64 = f64, f64_k = 64, f64_relaxed_k = 16, f64_accurate_k = 32,
+    f32 = f32, f32_k = 64, f32_relaxed_k = 16, f32_accurate_k = 32,
+    f64 = f64, f64_k = 32, f64_relaxed_k = 16, f64_accurate_k = 16,
 }

@@ -31,19 +31,19 @@ fn ordered<T: Copy + Add<Output = T>>(
 }
 
 fn ref_sum_f32(x: &[f32]) -> f32 {
-    ordered(x.iter().copied(), 128, -0.0)
-}
-fn ref_sum_f64(x: &[f64]) -> f64 {
     ordered(x.iter().copied(), 64, -0.0)
 }
-fn ref_dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    ordered(a.iter().zip(b).map(|(x, y)| x * y), 128, -0.0)
+fn ref_sum_f64(x: &[f64]) -> f64 {
+    ordered(x.iter().copied(), 32, -0.0)
 }
-fn ref_dot_f64(a: &[f64], b: &[f64]) -> f64 {
+fn ref_dot_f32(a: &[f32], b: &[f32]) -> f32 {
     ordered(a.iter().zip(b).map(|(x, y)| x * y), 64, -0.0)
 }
+fn ref_dot_f64(a: &[f64], b: &[f64]) -> f64 {
+    ordered(a.iter().zip(b).map(|(x, y)| x * y), 32, -0.0)
+}
 fn ref_l2_f32(a: &[f32], b: &[f32]) -> f32 {
-    ordered(a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)), 128, -0.0)
+    ordered(a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)), 64, -0.0)
 }
 
 /// |got - want| within `tol` times the sum of magnitudes (for the relaxed kernels, whose

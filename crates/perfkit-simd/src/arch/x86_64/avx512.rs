@@ -267,6 +267,6 @@ unsafe impl U64Vec for U64x8 {
 crate::arch::level_kernels! {
     features = "sse2,sse3,ssse3,sse4.1,sse4.2,popcnt,avx,avx2,fma,bmi1,bmi2,lzcnt,avx512f,avx512bw,avx512vl,avx512dq,avx512cd,avx512vpopcntdq",
     u64 = U64x8, u64_k = 4,
-    f32 = F32x16, f32_k = 8, f32_relaxed_k = 8, f32_accurate_k = 4,
-    f64 = F64x8, f64_k = 8, f64_relaxed_k = 8, f64_accurate_k = 4,
+    f32 = F32x16, f32_k = 4, f32_relaxed_k = 8, f32_accurate_k = 2,
+    f64 = F64x8, f64_k = 4, f64_relaxed_k = 8, f64_accurate_k = 2,
 }

@@ -237,6 +237,6 @@ unsafe impl U64Vec for U64x2 {
 crate::arch::level_kernels! {
     features = "sse2,sse3,ssse3,sse4.1,sse4.2,popcnt",
     u64 = U64x2, u64_k = 4,
-    f32 = F32x4, f32_k = 32, f32_relaxed_k = 8, f32_accurate_k = 16,
-    f64 = F64x2, f64_k = 32, f64_relaxed_k = 8, f64_accurate_k = 16,
+    f32 = F32x4, f32_k = 16, f32_relaxed_k = 8, f32_accurate_k = 8,
+    f64 = F64x2, f64_k = 16, f64_relaxed_k = 8, f64_accurate_k = 8,
 }
