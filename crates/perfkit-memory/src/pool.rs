@@ -11,6 +11,10 @@
 //!   (no lock, no atomic read-modify-write); the shared store is locked only to move a batch
 //!   of objects when a cache runs empty or full.
 //!
+//! Pools keep each object in a `Box` of its own, made once when the object is created, so
+//! handing an object out and taking it back moves one pointer, however large the object: a
+//! get + return cycle is a pop and a push of a pointer (plus [`Reset`]).
+//!
 //! Both bound how many idle objects they keep (returns past the bound are dropped), can be
 //! prefilled, count hits and misses ([`PoolStats`]), and hand objects out in a [`Pooled`]
 //! guard that returns them on drop. An object is never lost (every object a pool creates is
@@ -40,13 +44,13 @@
 //! # drop(owned);
 //! ```
 
-use std::cell::{Cell, RefCell, UnsafeCell};
+use std::cell::{Cell, UnsafeCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Puts an object back into its fresh state when it returns to a pool.
@@ -153,7 +157,7 @@ mod sealed {
 /// A pool a [`Pooled`] guard can return its object to ([`Pool`] and [`LocalPool`]).
 pub trait Recycle<T>: sealed::Sealed {
     /// Takes `value` back: resets it and keeps it, or drops it when the pool is full.
-    fn recycle(&self, value: T);
+    fn recycle(&self, value: Box<T>);
     /// Notes that a handed-out object left the pool for good.
     fn note_detached(&self);
 }
@@ -162,12 +166,12 @@ pub trait Recycle<T>: sealed::Sealed {
 pub struct Pooled<'a, T: Reset, P: Recycle<T> = Pool<T>> {
     /// Invariant: initialised until `drop` or `into_inner` takes it, after which the guard is
     /// never used again.
-    value: ManuallyDrop<T>,
+    value: ManuallyDrop<Box<T>>,
     pool: &'a P,
 }
 
 impl<'a, T: Reset, P: Recycle<T>> Pooled<'a, T, P> {
-    fn new(value: T, pool: &'a P) -> Self {
+    fn new(value: Box<T>, pool: &'a P) -> Self {
         Self {
             value: ManuallyDrop::new(value),
             pool,
@@ -181,7 +185,7 @@ impl<'a, T: Reset, P: Recycle<T>> Pooled<'a, T, P> {
         this.pool.note_detached();
         // SAFETY: `value` is initialised (field invariant) and, since `this` is never dropped
         // or used again, taken exactly once.
-        unsafe { ManuallyDrop::take(&mut this.value) }
+        *unsafe { ManuallyDrop::take(&mut this.value) }
     }
 }
 
@@ -201,7 +205,7 @@ impl<T: Reset, P: Recycle<T>> DerefMut for Pooled<'_, T, P> {
 }
 
 impl<T: Reset, P: Recycle<T>> Drop for Pooled<'_, T, P> {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: `value` is initialised (field invariant) and `drop` runs once, after which
         // the guard is gone.
@@ -212,7 +216,7 @@ impl<T: Reset, P: Recycle<T>> Drop for Pooled<'_, T, P> {
 
 impl<T: Reset + fmt::Debug, P: Recycle<T>> fmt::Debug for Pooled<'_, T, P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Pooled").field(&*self.value).finish()
+        f.debug_tuple("Pooled").field(&**self.value).finish()
     }
 }
 
@@ -221,13 +225,15 @@ impl<T: Reset + fmt::Debug, P: Recycle<T>> fmt::Debug for Pooled<'_, T, P> {
 
 /// A single-thread pool: a stack of idle objects, no atomics, no locks.
 pub struct LocalPool<T: Reset> {
-    /// Idle objects; at most `max_idle`. Borrowed only by pool code that runs no user code
-    /// while the borrow lasts, so `try_borrow_mut` fails only under a re-entrant global
-    /// allocator, and then the pool behaves as if empty / full.
-    stack: RefCell<Vec<T>>,
+    /// Idle objects; at most `max_idle`. A reference into it exists only inside a `LocalPool`
+    /// method, for a stretch of code that runs no user code and never calls the global
+    /// allocator (`pop`, `len`, `push` within capacity); growth happens with the vector moved
+    /// out (see `grow`). `LocalPool` is `!Sync`, so no other thread can be inside one.
+    stack: UnsafeCell<Vec<Box<T>>>,
     max_idle: usize,
     factory: Box<dyn Fn() -> T>,
-    hits: Cell<u64>,
+    // Hits are not counted on the hot path: every hit pops the stack, so
+    // hits = prefilled + (returns - discarded) - idle.
     misses: Cell<u64>,
     prefilled: Cell<u64>,
     returns: Cell<u64>,
@@ -253,10 +259,9 @@ impl<T: Reset> LocalPool<T> {
     /// A pool that keeps at most `max_idle` idle objects and makes new ones with `factory`.
     pub fn new(max_idle: usize, factory: impl Fn() -> T + 'static) -> Self {
         Self {
-            stack: RefCell::new(Vec::new()),
+            stack: UnsafeCell::new(Vec::new()),
             max_idle,
             factory: Box::new(factory),
-            hits: Cell::new(0),
             misses: Cell::new(0),
             prefilled: Cell::new(0),
             returns: Cell::new(0),
@@ -271,74 +276,120 @@ impl<T: Reset> LocalPool<T> {
         self.max_idle
     }
 
+    fn idle(&self) -> usize {
+        // SAFETY: a shared read of the length, with no other reference alive (`stack` field
+        // invariant: references exist only inside pool methods that are not running now,
+        // since this one is and the pool is single-threaded and not re-entered here).
+        unsafe { (*self.stack.get()).len() }
+    }
+
     /// Makes objects until `n` are idle (never more than `max_idle`).
     pub fn prefill(&self, n: usize) {
         let target = n.min(self.max_idle);
-        while self.stack.borrow().len() < target {
-            let value = (self.factory)();
-            self.stack.borrow_mut().push(value);
+        while self.idle() < target {
+            let value = Box::new((self.factory)());
             inc(&self.prefilled);
+            self.keep(value);
         }
     }
 
     /// An object from the pool (or a new one), returned when the guard drops.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self) -> Pooled<'_, T, Self> {
-        Pooled::new(self.take(), self)
-    }
-
-    /// An object from the pool (or a new one), to keep or give back with [`LocalPool::put`].
-    #[inline]
-    pub fn take(&self) -> T {
-        let popped = match self.stack.try_borrow_mut() {
-            Ok(mut stack) => stack.pop(),
-            Err(_) => None,
-        };
-        match popped {
-            Some(value) => {
-                inc(&self.hits);
-                value
-            }
+        // SAFETY: `stack` field invariant: the reference lives for this `pop` only, which runs
+        // no user code and does not allocate.
+        let popped = unsafe { (*self.stack.get()).pop() };
+        let value = match popped {
+            Some(value) => value,
             None => self.make(),
-        }
+        };
+        Pooled::new(value, self)
     }
 
     #[cold]
     #[inline(never)]
-    fn make(&self) -> T {
+    fn make(&self) -> Box<T> {
         inc(&self.misses);
-        (self.factory)()
+        Box::new((self.factory)())
     }
 
-    /// Resets `value` and keeps it, or drops it when `max_idle` objects are already idle.
-    #[inline]
-    pub fn put(&self, mut value: T) {
+    /// Gives the pool an object (one it did not make, or one taken out with
+    /// [`Pooled::into_inner`]): resets it and keeps it, or drops it when `max_idle` objects are
+    /// already idle. Counts as a return.
+    pub fn put(&self, value: T) {
+        self.put_box(Box::new(value));
+    }
+
+    #[inline(always)]
+    fn put_box(&self, mut value: Box<T>) {
         value.reset();
-        let rejected = match self.stack.try_borrow_mut() {
-            Ok(mut stack) if stack.len() < self.max_idle => {
+        inc(&self.returns);
+        self.keep(value);
+    }
+
+    /// Pushes `value` onto the stack, or drops it when `max_idle` objects are idle.
+    #[inline(always)]
+    fn keep(&self, value: Box<T>) {
+        // SAFETY: `stack` field invariant: the reference lives for this block, which only
+        // reads lengths and pushes within capacity (no allocation, no user code).
+        let rejected = unsafe {
+            let stack = &mut *self.stack.get();
+            if stack.len() < stack.capacity() {
                 stack.push(value);
                 None
+            } else {
+                Some(value)
             }
-            _ => Some(value),
         };
-        inc(&self.returns);
         if let Some(value) = rejected {
+            self.keep_slow(value);
+        }
+    }
+
+    /// The stack is at capacity: grow it (up to `max_idle`) or drop `value`.
+    #[cold]
+    #[inline(never)]
+    fn keep_slow(&self, value: Box<T>) {
+        let len = self.idle();
+        if len >= self.max_idle {
             inc(&self.discarded);
-            drop(value);
+            drop(value); // user `Drop` code, with no reference into the stack alive
+            return;
+        }
+        // Move the vector out, grow it with no reference into the pool alive (the allocator
+        // may run arbitrary code), and move it back.
+        // SAFETY: `stack` field invariant; the references end within each statement.
+        let mut stack = unsafe { std::mem::take(&mut *self.stack.get()) };
+        let want = (len.max(4) * 2).min(self.max_idle);
+        stack.reserve_exact(want - len);
+        stack.push(value);
+        // SAFETY: as above.
+        let meanwhile = unsafe { std::mem::replace(&mut *self.stack.get(), stack) };
+        // Objects returned by re-entrant calls while the vector was out (only possible from
+        // within the global allocator) would overflow the reserved room: drop them.
+        for extra in meanwhile {
+            inc(&self.discarded);
+            drop(extra);
         }
     }
 
     /// The pool's counters now.
     #[must_use]
     pub fn stats(&self) -> PoolStats {
+        let idle = self.idle() as u64;
+        let (prefilled, returns, discarded) = (
+            self.prefilled.get(),
+            self.returns.get(),
+            self.discarded.get(),
+        );
         PoolStats {
-            hits: self.hits.get(),
+            hits: (prefilled + returns - discarded).wrapping_sub(idle),
             misses: self.misses.get(),
-            prefilled: self.prefilled.get(),
-            returns: self.returns.get(),
-            discarded: self.discarded.get(),
+            prefilled,
+            returns,
+            discarded,
             detached: self.detached.get(),
-            idle: self.stack.try_borrow().map_or(0, |s| s.len() as u64),
+            idle,
         }
     }
 }
@@ -346,9 +397,9 @@ impl<T: Reset> LocalPool<T> {
 impl<T: Reset> sealed::Sealed for LocalPool<T> {}
 
 impl<T: Reset> Recycle<T> for LocalPool<T> {
-    #[inline]
-    fn recycle(&self, value: T) {
-        self.put(value);
+    #[inline(always)]
+    fn recycle(&self, value: Box<T>) {
+        self.put_box(value);
     }
     fn note_detached(&self) {
         inc(&self.detached);
@@ -383,12 +434,20 @@ struct ThreadCache<T> {
     /// Idle objects, at most the pool's `cache_cap` (capacity reserved up front, so pushes
     /// never allocate). Accessed only by the owning thread (see `Pool::cache`), or with
     /// `&mut Pool`.
-    items: UnsafeCell<Vec<T>>,
-    /// Mirror of `items.len()` for other threads' `stats()`.
-    len: AtomicUsize,
-    hits: OwnedCounter,
+    items: UnsafeCell<Vec<Box<T>>>,
+    // Counters (other threads read them for `stats()`; the idle count is derived from them,
+    // so the hot path writes just one counter per get and one per return):
+    // idle = returns - discarded + refilled - spilled - (gets - misses).
+    /// Gets served through this cache (pops, plus misses).
+    gets: OwnedCounter,
+    /// Gets that found the cache and the shared store empty and made a new object.
     misses: OwnedCounter,
+    /// Returns into this cache.
     returns: OwnedCounter,
+    /// Objects moved in from the shared store / out to it.
+    refilled: OwnedCounter,
+    spilled: OwnedCounter,
+    /// Objects dropped from this cache because the shared store was full.
     discarded: OwnedCounter,
     detached: OwnedCounter,
 }
@@ -397,10 +456,11 @@ impl<T> ThreadCache<T> {
     fn new(cap: usize) -> Self {
         Self {
             items: UnsafeCell::new(Vec::with_capacity(cap)),
-            len: AtomicUsize::new(0),
-            hits: OwnedCounter::default(),
+            gets: OwnedCounter::default(),
             misses: OwnedCounter::default(),
             returns: OwnedCounter::default(),
+            refilled: OwnedCounter::default(),
+            spilled: OwnedCounter::default(),
             discarded: OwnedCounter::default(),
             detached: OwnedCounter::default(),
         }
@@ -455,7 +515,7 @@ pub struct Pool<T: Reset> {
     max_idle: usize,
     cache_cap: usize,
     factory: Box<dyn Fn() -> T + Send + Sync>,
-    shared: Mutex<Vec<T>>,
+    shared: Mutex<Vec<Box<T>>>,
     /// Every cache ever created for this pool. Entries are never removed (only adopted by a
     /// new thread once their owner has exited), so the boxed caches live as long as the pool.
     registry: Mutex<Vec<Entry<T>>>,
@@ -536,7 +596,7 @@ impl<T: Reset + Send> Pool<T> {
             if lock(&self.shared).len() >= target {
                 return;
             }
-            let value = (self.factory)();
+            let value = Box::new((self.factory)());
             let mut shared = lock(&self.shared);
             if shared.len() >= target {
                 drop(shared);
@@ -599,68 +659,67 @@ impl<T: Reset + Send> Pool<T> {
     }
 
     /// An object from the pool (or a new one), returned when the guard drops.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self) -> Pooled<'_, T, Self> {
-        Pooled::new(self.take(), self)
-    }
-
-    /// An object from the pool (or a new one), to keep or give back with [`Pool::put`].
-    #[inline]
-    pub fn take(&self) -> T {
-        let Some(cache) = self.cache() else {
-            return self.take_shared();
-        };
-        // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
-        // statement and runs no user code.
-        let popped = unsafe { (*cache.items.get()).pop() };
-        match popped {
-            Some(value) => {
-                cache
-                    .len
-                    .store(cache.len.load(Ordering::Relaxed) - 1, Ordering::Relaxed);
-                cache.hits.bump();
-                value
+        let value = match self.cache() {
+            Some(cache) => {
+                cache.gets.bump();
+                // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within
+                // this statement and runs no user code.
+                match unsafe { (*cache.items.get()).pop() } {
+                    Some(value) => value,
+                    None => self.refill(cache),
+                }
             }
-            None => self.refill(cache),
-        }
+            None => self.take_shared(),
+        };
+        Pooled::new(value, self)
     }
 
-    /// The cache is empty: move a batch from the shared store, or make a new object.
+    /// The cache is empty: move a batch from the shared store and take one, or make a new
+    /// object.
     #[cold]
     #[inline(never)]
-    fn refill(&self, cache: &ThreadCache<T>) -> T {
+    fn refill(&self, cache: &ThreadCache<T>) -> Box<T> {
         let mut shared = lock(&self.shared);
-        let Some(value) = shared.pop() else {
+        if shared.is_empty() {
             drop(shared);
             cache.misses.bump();
-            return (self.factory)();
-        };
-        let batch = shared.len().min(self.cache_cap / 2);
+            return Box::new((self.factory)());
+        }
+        let batch = shared.len().min(self.cache_cap / 2).max(1);
         let from = shared.len() - batch;
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the cache is empty and holds
-        // capacity for `cache_cap >= batch` objects, so this only moves values, without
-        // allocating or running user code.
-        let items = unsafe { &mut *cache.items.get() };
-        items.extend(shared.drain(from..));
-        cache.len.store(items.len(), Ordering::Relaxed);
+        // capacity for `cache_cap >= batch` objects (`cache_cap >= 1` when caches are on), so
+        // this only moves values, without allocating or running user code.
+        let value = unsafe {
+            let items = &mut *cache.items.get();
+            items.extend(shared.drain(from..));
+            items.pop()
+        };
         drop(shared);
-        cache.hits.bump();
-        value
+        cache.refilled.add(batch as u64);
+        value.unwrap_or_else(|| unreachable!("the batch holds at least one object"))
     }
 
-    fn take_shared(&self) -> T {
+    fn take_shared(&self) -> Box<T> {
         if let Some(value) = lock(&self.shared).pop() {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return value;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        (self.factory)()
+        Box::new((self.factory)())
     }
 
-    /// Resets `value` and keeps it, or drops it when the pool already holds its maximum of
-    /// idle objects.
-    #[inline]
-    pub fn put(&self, mut value: T) {
+    /// Gives the pool an object (one it did not make, or one taken out with
+    /// [`Pooled::into_inner`]): resets it and keeps it, or drops it when the pool already
+    /// holds its maximum of idle objects. Counts as a return.
+    pub fn put(&self, value: T) {
+        self.put_box(Box::new(value));
+    }
+
+    #[inline(always)]
+    fn put_box(&self, mut value: Box<T>) {
         value.reset();
         let Some(cache) = self.cache() else {
             return self.put_shared(value);
@@ -677,14 +736,9 @@ impl<T: Reset + Send> Pool<T> {
                 Some(value)
             }
         };
-        match kept {
-            None => {
-                cache
-                    .len
-                    .store(cache.len.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                cache.returns.bump();
-            }
-            Some(value) => self.spill(cache, value),
+        cache.returns.bump();
+        if let Some(value) = kept {
+            self.spill(cache, value);
         }
     }
 
@@ -692,29 +746,32 @@ impl<T: Reset + Send> Pool<T> {
     /// and keep `value`.
     #[cold]
     #[inline(never)]
-    fn spill(&self, cache: &ThreadCache<T>, value: T) {
+    fn spill(&self, cache: &ThreadCache<T>, value: Box<T>) {
         let keep = self.cache_cap / 2;
-        let overflow: Vec<T> = {
-            let mut shared = lock(&self.shared);
-            // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
-            // block, which only moves values (the drained ones go to `shared`, whose growth may
-            // allocate but runs no code that can reach this cache, or to `overflow`).
-            let items = unsafe { &mut *cache.items.get() };
-            let room = self.max_idle.saturating_sub(shared.len());
-            let moved = (items.len() - keep).min(room);
+        let excess = self.cache_cap - keep;
+        // Allocate before borrowing the cache: the global allocator may run arbitrary code.
+        let mut overflow: Vec<Box<T>> = Vec::with_capacity(excess);
+        let mut shared = lock(&self.shared);
+        let room = self.max_idle.saturating_sub(shared.len());
+        let moved = excess.min(room);
+        shared.reserve(moved);
+        // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
+        // block, which only moves values into vectors with room reserved above (no
+        // allocation, no user code).
+        unsafe {
+            let items = &mut *cache.items.get();
             let mut drained = items.drain(keep..);
             shared.extend(drained.by_ref().take(moved));
-            let overflow = drained.collect();
+            overflow.extend(drained);
             items.push(value);
-            cache.len.store(items.len(), Ordering::Relaxed);
-            overflow
-        };
-        cache.returns.bump();
+        }
+        drop(shared);
+        cache.spilled.add(moved as u64);
         cache.discarded.add(overflow.len() as u64);
         drop(overflow); // user `Drop` code runs here, outside every lock and borrow
     }
 
-    fn put_shared(&self, value: T) {
+    fn put_shared(&self, value: Box<T>) {
         let rejected = {
             let mut shared = lock(&self.shared);
             if shared.len() < self.max_idle {
@@ -746,12 +803,19 @@ impl<T: Reset + Send> Pool<T> {
         };
         for e in lock(&self.registry).iter() {
             let c = &e.cache;
-            s.hits += c.hits.get();
-            s.misses += c.misses.get();
-            s.returns += c.returns.get();
-            s.discarded += c.discarded.get();
+            let (gets, misses, returns, discarded) = (
+                c.gets.get(),
+                c.misses.get(),
+                c.returns.get(),
+                c.discarded.get(),
+            );
+            let hits = gets.wrapping_sub(misses);
+            s.hits += hits;
+            s.misses += misses;
+            s.returns += returns;
+            s.discarded += discarded;
             s.detached += c.detached.get();
-            s.idle += c.len.load(Ordering::Relaxed) as u64;
+            s.idle += (returns + c.refilled.get()).wrapping_sub(discarded + c.spilled.get() + hits);
         }
         s
     }
@@ -760,9 +824,9 @@ impl<T: Reset + Send> Pool<T> {
 impl<T: Reset> sealed::Sealed for Pool<T> {}
 
 impl<T: Reset + Send> Recycle<T> for Pool<T> {
-    #[inline]
-    fn recycle(&self, value: T) {
-        self.put(value);
+    #[inline(always)]
+    fn recycle(&self, value: Box<T>) {
+        self.put_box(value);
     }
     fn note_detached(&self) {
         match self.cache() {

@@ -24,6 +24,7 @@
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 
 /// The id of a value in a [`Slab<T>`]: slot index and the slot's generation when the value
 /// went in. Copyable, hashable, 8 bytes.
@@ -90,17 +91,50 @@ impl<T> fmt::Debug for Handle<T> {
 /// No next free slot.
 const NONE: u32 = u32::MAX;
 
-enum Slot<T> {
-    Occupied {
-        generation: u32,
-        value: T,
-    },
-    /// `next_free` links the free list (`NONE` ends it). A slot whose generation reached
-    /// `u32::MAX` is retired: it stays vacant and off the list, so no handle is ever reused.
-    Vacant {
-        generation: u32,
-        next_free: u32,
-    },
+/// A slot's payload: the value while occupied, the next free slot while vacant.
+union Payload<T> {
+    value: ManuallyDrop<T>,
+    next_free: u32,
+}
+
+/// One slot. Invariant: `version` is odd exactly when the slot is occupied, and then
+/// `payload.value` is initialised; when even, `payload.next_free` is (linking the free list,
+/// `NONE` ending it). Handles carry odd versions only, so one comparison of versions proves a
+/// handle's value is there. A slot whose version wraps to 0 is retired: it stays vacant and
+/// off the free list, so no handle is ever reused.
+struct Slot<T> {
+    version: u32,
+    payload: Payload<T>,
+}
+
+impl<T> Slot<T> {
+    #[inline(always)]
+    fn occupied(&self) -> bool {
+        self.version & 1 == 1
+    }
+
+    /// The value, if occupied.
+    #[inline(always)]
+    fn value(&self) -> Option<&T> {
+        // SAFETY: `Slot` invariant: an odd version means `payload.value` is initialised.
+        self.occupied().then(|| unsafe { &*self.payload.value })
+    }
+
+    #[inline(always)]
+    fn value_mut(&mut self) -> Option<&mut T> {
+        // SAFETY: as in `value`.
+        self.occupied().then(|| unsafe { &mut *self.payload.value })
+    }
+}
+
+impl<T> Drop for Slot<T> {
+    fn drop(&mut self) {
+        if self.occupied() {
+            // SAFETY: `Slot` invariant: the value is initialised, and it is dropped only here,
+            // once, as the slot goes away.
+            unsafe { ManuallyDrop::drop(&mut self.payload.value) }
+        }
+    }
 }
 
 /// Values addressed by [`Handle`]s, in a `Vec` of slots with a free list.
@@ -175,38 +209,40 @@ impl<T> Slab<T> {
     pub fn insert(&mut self, value: T) -> Handle<T> {
         let head = self.free_head;
         if let Some(slot) = self.slots.get_mut(head as usize) {
-            let Slot::Vacant {
-                generation,
-                next_free,
-            } = *slot
-            else {
-                unreachable!("the free list links only vacant slots")
+            debug_assert!(!slot.occupied(), "the free list links only vacant slots");
+            // SAFETY: `Slot` invariant: a vacant slot's `next_free` is initialised.
+            self.free_head = unsafe { slot.payload.next_free };
+            let version = slot.version | 1;
+            slot.payload = Payload {
+                value: ManuallyDrop::new(value),
             };
-            self.free_head = next_free;
-            *slot = Slot::Occupied { generation, value };
+            slot.version = version;
             self.len += 1;
             return Handle {
                 index: head,
-                generation,
+                generation: version,
                 _marker: PhantomData,
             };
         }
         self.push_slot(value)
     }
 
+    #[cold]
     fn push_slot(&mut self, value: T) -> Handle<T> {
         let index = u32::try_from(self.slots.len())
             .ok()
             .filter(|&i| i < NONE)
             .unwrap_or_else(|| panic!("slab is full: it cannot hold more than {NONE} slots"));
-        self.slots.push(Slot::Occupied {
-            generation: 0,
-            value,
+        self.slots.push(Slot {
+            version: 1,
+            payload: Payload {
+                value: ManuallyDrop::new(value),
+            },
         });
         self.len += 1;
         Handle {
             index,
-            generation: 0,
+            generation: 1,
             _marker: PhantomData,
         }
     }
@@ -216,9 +252,8 @@ impl<T> Slab<T> {
     #[must_use]
     pub fn get(&self, handle: Handle<T>) -> Option<&T> {
         match self.slots.get(handle.index as usize) {
-            Some(Slot::Occupied { generation, value }) if *generation == handle.generation => {
-                Some(value)
-            }
+            // Handles carry odd versions, so equal versions mean the slot is occupied.
+            Some(slot) if slot.version == handle.generation => slot.value(),
             _ => None,
         }
     }
@@ -228,9 +263,7 @@ impl<T> Slab<T> {
     #[must_use]
     pub fn get_mut(&mut self, handle: Handle<T>) -> Option<&mut T> {
         match self.slots.get_mut(handle.index as usize) {
-            Some(Slot::Occupied { generation, value }) if *generation == handle.generation => {
-                Some(value)
-            }
+            Some(slot) if slot.version == handle.generation => slot.value_mut(),
             _ => None,
         }
     }
@@ -246,19 +279,20 @@ impl<T> Slab<T> {
     #[inline]
     pub fn remove(&mut self, handle: Handle<T>) -> Option<T> {
         let slot = self.slots.get_mut(handle.index as usize)?;
-        match slot {
-            Slot::Occupied { generation, .. } if *generation == handle.generation => {}
-            _ => return None,
+        if slot.version != handle.generation || !slot.occupied() {
+            return None;
         }
-        let generation = handle.generation.wrapping_add(1);
-        let retired = generation == u32::MAX;
-        let vacant = Slot::Vacant {
-            generation,
+        // An even version marks the slot vacant; 0 (after wrapping) retires it.
+        let version = slot.version.wrapping_add(1);
+        let retired = version == 0;
+        // SAFETY: the slot is occupied (odd version), so `payload.value` is initialised; it is
+        // read out once and the slot is marked vacant right after, so it is never read or
+        // dropped again.
+        let value = unsafe { ManuallyDrop::take(&mut slot.payload.value) };
+        slot.payload = Payload {
             next_free: if retired { NONE } else { self.free_head },
         };
-        let Slot::Occupied { value, .. } = std::mem::replace(slot, vacant) else {
-            unreachable!("checked occupied above")
-        };
+        slot.version = version;
         if !retired {
             self.free_head = handle.index;
         }
@@ -274,58 +308,43 @@ impl<T> Slab<T> {
     /// Keeps the values for which `keep` returns `true`; removes the others.
     pub fn retain(&mut self, mut keep: impl FnMut(Handle<T>, &mut T) -> bool) {
         for index in 0..self.slots.len() {
-            let handle = match &mut self.slots[index] {
-                Slot::Occupied { generation, value } => {
-                    let h = Handle {
-                        index: index as u32,
-                        generation: *generation,
-                        _marker: PhantomData,
-                    };
-                    if keep(h, value) {
-                        continue;
-                    }
-                    h
-                }
-                Slot::Vacant { .. } => continue,
+            let slot = &mut self.slots[index];
+            let handle = Handle {
+                index: index as u32,
+                generation: slot.version,
+                _marker: PhantomData,
             };
-            self.remove(handle);
+            let Some(value) = slot.value_mut() else {
+                continue;
+            };
+            if !keep(handle, value) {
+                self.remove(handle);
+            }
         }
     }
 
     /// Every (handle, value) pair, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (Handle<T>, &T)> + '_ {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, slot)| match slot {
-                Slot::Occupied { generation, value } => Some((
-                    Handle {
-                        index: i as u32,
-                        generation: *generation,
-                        _marker: PhantomData,
-                    },
-                    value,
-                )),
-                Slot::Vacant { .. } => None,
-            })
+        self.slots.iter().enumerate().filter_map(|(i, slot)| {
+            let handle = Handle {
+                index: i as u32,
+                generation: slot.version,
+                _marker: PhantomData,
+            };
+            slot.value().map(|v| (handle, v))
+        })
     }
 
     /// Every (handle, value) pair, values mutable, in slot order.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (Handle<T>, &mut T)> + '_ {
-        self.slots
-            .iter_mut()
-            .enumerate()
-            .filter_map(|(i, slot)| match slot {
-                Slot::Occupied { generation, value } => Some((
-                    Handle {
-                        index: i as u32,
-                        generation: *generation,
-                        _marker: PhantomData,
-                    },
-                    value,
-                )),
-                Slot::Vacant { .. } => None,
-            })
+        self.slots.iter_mut().enumerate().filter_map(|(i, slot)| {
+            let handle = Handle {
+                index: i as u32,
+                generation: slot.version,
+                _marker: PhantomData,
+            };
+            slot.value_mut().map(|v| (handle, v))
+        })
     }
 }
 
@@ -334,20 +353,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generations_retire_at_the_top() {
+    fn versions_retire_when_they_wrap() {
         let mut slab = Slab::new();
         let h = slab.insert(1);
-        // Force the slot to the last usable generation.
-        slab.slots[0] = Slot::Occupied {
-            generation: u32::MAX - 1,
-            value: 7,
-        };
-        let top = Handle::<i32>::from_bits(u64::from(u32::MAX - 1) << 32);
-        assert_eq!(slab.remove(top), Some(7));
+        // Force the slot to the last occupied version.
+        slab.slots[0].version = u32::MAX;
+        let top = Handle::<i32>::from_bits(u64::from(u32::MAX) << 32);
+        assert_eq!(slab.remove(top), Some(1));
         // The slot is retired, so the next insert takes a new slot.
         let next = slab.insert(8);
         assert_eq!(next.index(), 1);
         assert_eq!(slab.get(h), None);
+        assert_eq!(slab.get(top), None);
         assert_eq!(slab.len(), 1);
+    }
+
+    #[test]
+    fn values_are_dropped_once() {
+        use std::rc::Rc;
+        let counter = Rc::new(());
+        let mut slab = Slab::new();
+        let hs: Vec<_> = (0..10).map(|_| slab.insert(Rc::clone(&counter))).collect();
+        for h in &hs[..5] {
+            drop(slab.remove(*h));
+        }
+        assert_eq!(Rc::strong_count(&counter), 6);
+        drop(slab);
+        assert_eq!(Rc::strong_count(&counter), 1);
     }
 }

@@ -19,12 +19,35 @@ pub use perfkit_simd as simd;
 #[cfg(feature = "encoding")]
 pub use perfkit_encoding as encoding;
 
-/// Arena, object pools, generational slab and the tracking allocator (the `perfkit-memory` crate).
+/// Arena, object pools, generational slab and the tracking allocator (the `perfkit-memory`
+/// crate).
 #[cfg(feature = "memory")]
 pub use perfkit_memory as memory;
 
-/// Scope timers, latency histograms and regression detection (the `perfkit-profile` crate).
+/// Data layouts: struct-of-arrays by derive, bit sets, packed integers, string interning,
+/// typed ids and layout reports (the `perfkit-layout` crate). The derives `Soa` and `Layout`
+/// are re-exported here and find this path on their own when a package depends on `perfkit`
+/// only.
+#[cfg(feature = "layout")]
+pub use perfkit_layout as layout;
+
+/// Scope timers, latency histograms and regression detection: the `perfkit-profile` crate
+/// (feature `profile`).
+///
+/// ```
+/// use perfkit::prelude::*;
+///
+/// let mut latency = Histogram::new(); // nanoseconds
+/// let mut watch = Stopwatch::start();
+/// {
+///     profile!("facade/scope");
+///     latency.record(watch.lap());
+/// }
+/// assert_eq!(latency.len(), 1);
+/// assert_eq!(perfkit::profile::snapshot().get("facade/scope").map(|s| s.count()), Some(1));
+/// ```
 #[cfg(feature = "profile")]
+#[doc(inline)]
 pub use perfkit_profile as profile;
 
 /// The names most programs use, from every enabled member crate.
@@ -34,4 +57,17 @@ pub mod prelude {
 
     #[cfg(feature = "encoding")]
     pub use perfkit_encoding::{DecodeError, FrameError, frame::Frame, frame::FrameReader};
+
+    #[cfg(feature = "memory")]
+    pub use perfkit_memory::{
+        AllocStats, Arena, Handle, LocalPool, Pool, Pooled, Reset, Slab, TrackingAllocator,
+    };
+
+    #[cfg(feature = "layout")]
+    pub use perfkit_layout::{
+        BitSet, Id, Id64, Interner, Layout, LayoutReport, PackedVec, Soa, StringTable, Symbol,
+    };
+
+    #[cfg(feature = "profile")]
+    pub use perfkit_profile::{Histogram, Stopwatch, profile};
 }

@@ -16,7 +16,8 @@ impl Drop for Logged {
 }
 
 /// A second type with a destructor, to interleave runs.
-struct Other(Logged, #[allow(dead_code)] [u8; 3]);
+#[allow(dead_code)] // Only its destructor matters.
+struct Other(Logged, [u8; 3]);
 
 #[test]
 fn drop_running_values_are_dropped_exactly_once_newest_first() {

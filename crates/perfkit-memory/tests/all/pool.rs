@@ -105,7 +105,7 @@ fn pool_single_thread_basics() {
     assert_eq!(s.created(), s.idle + s.discarded + s.detached);
     assert_eq!(counters.resets.load(Ordering::Relaxed), 8);
     assert!(format!("{pool:?}").contains("max_idle"));
-    let obj = pool.take();
+    let obj = Pooled::into_inner(pool.get());
     pool.put(obj);
     assert_eq!(pool.stats().returns, 9);
 }

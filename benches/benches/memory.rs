@@ -1,0 +1,332 @@
+//! perfkit-memory against the crates people use for the same job: bump arenas (bumpalo,
+//! typed-arena), object pools (object-pool, lockfree-object-pool), slot maps (slotmap), and
+//! the plain-Rust baseline (`naive`: a `Box`/`Vec` from the system allocator each time, or a
+//! `HashMap`). This target keeps the system allocator as its global allocator.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use perfkit_memory::{Arena, LocalPool, Pool, Slab};
+use perfkit_testkit::{DEFAULT_SEED, Rng};
+
+/// 32 bytes without a destructor.
+type Plain = [u64; 4];
+
+/// 32 bytes with a destructor that cannot be optimised away.
+struct Dropper([u64; 4]);
+
+impl Drop for Dropper {
+    #[inline]
+    fn drop(&mut self) {
+        black_box(self.0[0]);
+    }
+}
+
+const ARENA_N: usize = 1_000_000;
+
+fn arena_alloc(c: &mut Criterion) {
+    let mut g = c.benchmark_group("arena_alloc_32b");
+    g.throughput(Throughput::Elements(ARENA_N as u64));
+    g.sampling_mode(SamplingMode::Flat).sample_size(20);
+    g.bench_function(BenchmarkId::new("naive", ARENA_N), |b| {
+        b.iter(|| {
+            let mut all: Vec<Box<Plain>> = Vec::with_capacity(ARENA_N);
+            for i in 0..ARENA_N as u64 {
+                all.push(black_box(Box::new([i; 4])));
+            }
+            drop(all);
+        });
+    });
+    g.bench_function(BenchmarkId::new("bumpalo", ARENA_N), |b| {
+        b.iter(|| {
+            let bump = bumpalo::Bump::new();
+            for i in 0..ARENA_N as u64 {
+                black_box(bump.alloc([i; 4]));
+            }
+            drop(bump);
+        });
+    });
+    g.bench_function(BenchmarkId::new("perfkit", ARENA_N), |b| {
+        b.iter(|| {
+            let arena = Arena::new();
+            for i in 0..ARENA_N as u64 {
+                black_box(arena.alloc([i; 4]));
+            }
+            drop(arena);
+        });
+    });
+    g.finish();
+}
+
+fn arena_drop(c: &mut Criterion) {
+    let mut g = c.benchmark_group("arena_alloc_32b_drop");
+    g.throughput(Throughput::Elements(ARENA_N as u64));
+    g.sampling_mode(SamplingMode::Flat).sample_size(20);
+    g.bench_function(BenchmarkId::new("naive", ARENA_N), |b| {
+        b.iter(|| {
+            let mut all: Vec<Box<Dropper>> = Vec::with_capacity(ARENA_N);
+            for i in 0..ARENA_N as u64 {
+                all.push(black_box(Box::new(Dropper([i; 4]))));
+            }
+            drop(all);
+        });
+    });
+    g.bench_function(BenchmarkId::new("typed-arena", ARENA_N), |b| {
+        b.iter(|| {
+            let arena = typed_arena::Arena::new();
+            for i in 0..ARENA_N as u64 {
+                black_box(arena.alloc(Dropper([i; 4])));
+            }
+            drop(arena);
+        });
+    });
+    g.bench_function(BenchmarkId::new("perfkit", ARENA_N), |b| {
+        b.iter(|| {
+            let arena = Arena::new();
+            for i in 0..ARENA_N as u64 {
+                black_box(arena.alloc_with_drop(Dropper([i; 4])));
+            }
+            drop(arena);
+        });
+    });
+    g.finish();
+}
+
+/// Get + return cycles per criterion iteration (the figure is per cycle via the throughput).
+const CYCLES: usize = 10_000;
+const BUF: usize = 1024;
+
+fn new_buf() -> Vec<u8> {
+    Vec::with_capacity(BUF)
+}
+
+/// One get + return cycle: the object is handed to `black_box` (so it must exist) and goes
+/// back, reset, when the guard drops. Written once for every pool type.
+macro_rules! cycle {
+    ($get:expr) => {{
+        let v = $get;
+        black_box(&*v);
+    }};
+}
+
+fn pool_get_return(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pool_get_return_vec1k");
+    g.throughput(Throughput::Elements(CYCLES as u64));
+    g.bench_function(BenchmarkId::new("naive", CYCLES), |b| {
+        b.iter(|| {
+            for _ in 0..CYCLES {
+                let v = Vec::<u8>::with_capacity(BUF);
+                black_box(&v);
+            }
+        });
+    });
+    let op = object_pool::Pool::new(64, new_buf);
+    g.bench_function(BenchmarkId::new("object-pool", CYCLES), |b| {
+        b.iter(|| {
+            for _ in 0..CYCLES {
+                let mut v = op.pull(new_buf);
+                black_box(&*v);
+                v.clear(); // object-pool does not reset; the others do this on return
+            }
+        });
+    });
+    let linear = lockfree_object_pool::LinearObjectPool::new(new_buf, |v| v.clear());
+    g.bench_function(
+        BenchmarkId::new("lockfree-object-pool/linear", CYCLES),
+        |b| {
+            b.iter(|| (0..CYCLES).for_each(|_| cycle!(linear.pull())));
+        },
+    );
+    let spin = lockfree_object_pool::SpinLockObjectPool::new(new_buf, |v| v.clear());
+    g.bench_function(
+        BenchmarkId::new("lockfree-object-pool/spin_lock", CYCLES),
+        |b| {
+            b.iter(|| (0..CYCLES).for_each(|_| cycle!(spin.pull())));
+        },
+    );
+    let mutex = lockfree_object_pool::MutexObjectPool::new(new_buf, |v| v.clear());
+    g.bench_function(
+        BenchmarkId::new("lockfree-object-pool/mutex", CYCLES),
+        |b| {
+            b.iter(|| (0..CYCLES).for_each(|_| cycle!(mutex.pull())));
+        },
+    );
+    let local = LocalPool::new(64, new_buf);
+    g.bench_function(BenchmarkId::new("perfkit/local", CYCLES), |b| {
+        b.iter(|| (0..CYCLES).for_each(|_| cycle!(local.get())));
+    });
+    let pool = Pool::new(64, new_buf);
+    g.bench_function(BenchmarkId::new("perfkit/pool", CYCLES), |b| {
+        b.iter(|| (0..CYCLES).for_each(|_| cycle!(pool.get())));
+    });
+    g.finish();
+}
+
+const THREADS: usize = 2;
+
+/// Runs `iters × CYCLES` cycles on each of `THREADS` threads at once and returns the wall time.
+fn on_threads(iters: u64, work: impl Fn() + Sync) -> Duration {
+    let barrier = std::sync::Barrier::new(THREADS + 1);
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                barrier.wait();
+                for _ in 0..iters {
+                    work();
+                }
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        start.elapsed()
+    })
+}
+
+fn pool_get_return_threads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pool_get_return_vec1k_2threads");
+    g.throughput(Throughput::Elements((CYCLES * THREADS) as u64));
+    g.bench_function(BenchmarkId::new("naive", CYCLES * THREADS), |b| {
+        b.iter_custom(|iters| {
+            on_threads(iters, || {
+                for _ in 0..CYCLES {
+                    let v = Vec::<u8>::with_capacity(BUF);
+                    black_box(&v);
+                }
+            })
+        });
+    });
+    let op = object_pool::Pool::new(64, new_buf);
+    g.bench_function(BenchmarkId::new("object-pool", CYCLES * THREADS), |b| {
+        b.iter_custom(|iters| {
+            on_threads(iters, || {
+                for _ in 0..CYCLES {
+                    let mut v = op.pull(new_buf);
+                    black_box(&*v);
+                    v.clear();
+                }
+            })
+        });
+    });
+    let linear = lockfree_object_pool::LinearObjectPool::new(new_buf, |v| v.clear());
+    g.bench_function(
+        BenchmarkId::new("lockfree-object-pool/linear", CYCLES * THREADS),
+        |b| {
+            b.iter_custom(|iters| {
+                on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(linear.pull())))
+            });
+        },
+    );
+    let spin = lockfree_object_pool::SpinLockObjectPool::new(new_buf, |v| v.clear());
+    g.bench_function(
+        BenchmarkId::new("lockfree-object-pool/spin_lock", CYCLES * THREADS),
+        |b| {
+            b.iter_custom(|iters| {
+                on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(spin.pull())))
+            });
+        },
+    );
+    let mutex = lockfree_object_pool::MutexObjectPool::new(new_buf, |v| v.clear());
+    g.bench_function(
+        BenchmarkId::new("lockfree-object-pool/mutex", CYCLES * THREADS),
+        |b| {
+            b.iter_custom(|iters| {
+                on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(mutex.pull())))
+            });
+        },
+    );
+    let pool = Pool::new(64, new_buf);
+    g.bench_function(BenchmarkId::new("perfkit/pool", CYCLES * THREADS), |b| {
+        b.iter_custom(|iters| on_threads(iters, || (0..CYCLES).for_each(|_| cycle!(pool.get()))));
+    });
+    g.finish();
+}
+
+const SLAB_N: usize = 100_000;
+
+/// Insert `SLAB_N` values, read them all back in insertion order, remove them all in a seeded
+/// random order; the container is reused across iterations (steady state, free list warm).
+fn slab(c: &mut Criterion) {
+    let mut g = c.benchmark_group("slab_insert_get_remove");
+    g.throughput(Throughput::Elements(SLAB_N as u64));
+    let mut order: Vec<usize> = (0..SLAB_N).collect();
+    let mut rng = Rng::new(DEFAULT_SEED);
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    let order = &order;
+
+    let mut map: HashMap<u64, u64> = HashMap::with_capacity(SLAB_N);
+    let mut keys: Vec<u64> = Vec::with_capacity(SLAB_N);
+    let mut next_key = 0_u64;
+    g.bench_function(BenchmarkId::new("naive", SLAB_N), |b| {
+        b.iter(|| {
+            keys.clear();
+            for i in 0..SLAB_N as u64 {
+                next_key += 1;
+                map.insert(next_key, i);
+                keys.push(next_key);
+            }
+            let mut sum = 0;
+            for k in &keys {
+                sum += map.get(k).copied().unwrap_or(0);
+            }
+            for &j in order {
+                sum += map.remove(&keys[j]).unwrap_or(0);
+            }
+            black_box(sum)
+        });
+    });
+
+    let mut sm: slotmap::SlotMap<slotmap::DefaultKey, u64> =
+        slotmap::SlotMap::with_capacity(SLAB_N);
+    let mut sm_keys = Vec::with_capacity(SLAB_N);
+    g.bench_function(BenchmarkId::new("slotmap", SLAB_N), |b| {
+        b.iter(|| {
+            sm_keys.clear();
+            for i in 0..SLAB_N as u64 {
+                sm_keys.push(sm.insert(i));
+            }
+            let mut sum = 0;
+            for &k in &sm_keys {
+                sum += sm.get(k).copied().unwrap_or(0);
+            }
+            for &j in order {
+                sum += sm.remove(sm_keys[j]).unwrap_or(0);
+            }
+            black_box(sum)
+        });
+    });
+
+    let mut slab: Slab<u64> = Slab::with_capacity(SLAB_N);
+    let mut handles = Vec::with_capacity(SLAB_N);
+    g.bench_function(BenchmarkId::new("perfkit", SLAB_N), |b| {
+        b.iter(|| {
+            handles.clear();
+            for i in 0..SLAB_N as u64 {
+                handles.push(slab.insert(i));
+            }
+            let mut sum = 0;
+            for &h in &handles {
+                sum += slab.get(h).copied().unwrap_or(0);
+            }
+            for &j in order {
+                sum += slab.remove(handles[j]).unwrap_or(0);
+            }
+            black_box(sum)
+        });
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = perfkit_benches::criterion();
+    targets = arena_alloc, arena_drop, pool_get_return, pool_get_return_threads, slab
+}
+criterion_main!(benches);
