@@ -1,0 +1,340 @@
+use alloc::vec::Vec;
+use core::fmt;
+
+use perfkit_simd::Simd;
+
+use super::kernels::{self, Op};
+
+/// A set of `usize`s stored as one bit per possible member (see the [module docs](super)).
+///
+/// The set grows to fit the largest member inserted; operations between sets of different
+/// capacities treat the missing words as zeros. Two sets are equal when they have the same
+/// members, whatever their capacities.
+#[derive(Clone, Default)]
+pub struct BitSet {
+    /// Bit `i % 64` of word `i / 64` is set iff `i` is a member. Words past the highest
+    /// member may be zero (capacity), never garbage.
+    words: Vec<u64>,
+}
+
+#[inline]
+fn split(bit: usize) -> (usize, u64) {
+    (bit / 64, 1u64 << (bit % 64))
+}
+
+impl BitSet {
+    /// An empty set (allocates nothing).
+    #[must_use]
+    pub const fn new() -> Self {
+        Self { words: Vec::new() }
+    }
+
+    /// An empty set with room for the members `0..bits` without reallocating.
+    #[must_use]
+    pub fn with_capacity(bits: usize) -> Self {
+        Self {
+            words: alloc::vec![0; bits.div_ceil(64)],
+        }
+    }
+
+    /// The set whose members are the set bits of `words` (bit `i % 64` of word `i / 64`).
+    #[must_use]
+    pub fn from_words(words: Vec<u64>) -> Self {
+        Self { words }
+    }
+
+    /// The backing words (bit `i % 64` of word `i / 64` is member `i`).
+    #[must_use]
+    pub fn as_words(&self) -> &[u64] {
+        &self.words
+    }
+
+    /// The number of members that fit without reallocating (a multiple of 64).
+    #[must_use]
+    pub fn capacity(&self) -> usize {
+        self.words.len() * 64
+    }
+
+    /// Adds `bit`; returns true if it was not already a member.
+    #[inline]
+    pub fn insert(&mut self, bit: usize) -> bool {
+        let (w, m) = split(bit);
+        if w >= self.words.len() {
+            self.grow(w + 1);
+        }
+        let word = &mut self.words[w];
+        let fresh = *word & m == 0;
+        *word |= m;
+        fresh
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, words: usize) {
+        let target = words.max(self.words.len() * 2);
+        self.words.resize(target, 0);
+    }
+
+    /// Removes `bit`; returns true if it was a member.
+    #[inline]
+    pub fn remove(&mut self, bit: usize) -> bool {
+        let (w, m) = split(bit);
+        match self.words.get_mut(w) {
+            Some(word) => {
+                let was = *word & m != 0;
+                *word &= !m;
+                was
+            }
+            None => false,
+        }
+    }
+
+    /// True if `bit` is a member.
+    #[must_use]
+    #[inline]
+    pub fn contains(&self, bit: usize) -> bool {
+        let (w, m) = split(bit);
+        self.words.get(w).is_some_and(|word| word & m != 0)
+    }
+
+    /// The number of members (a population count over the words).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        kernels::popcount(Simd::detected(), &self.words) as usize
+    }
+
+    /// True when the set has no members.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|&w| w == 0)
+    }
+
+    /// Removes every member (keeps the capacity).
+    pub fn clear(&mut self) {
+        self.words.fill(0);
+    }
+
+    /// Grows `self` to at least `other`'s word count.
+    fn fit(&mut self, other: &Self) {
+        if self.words.len() < other.words.len() {
+            self.words.resize(other.words.len(), 0);
+        }
+    }
+
+    /// `self = self ∪ other`.
+    pub fn union_with(&mut self, other: &Self) {
+        self.fit(other);
+        let n = other.words.len();
+        Op::Or.assign(Simd::detected(), &mut self.words[..n], &other.words);
+    }
+
+    /// `self = self ∩ other`.
+    pub fn intersect_with(&mut self, other: &Self) {
+        let n = self.words.len().min(other.words.len());
+        Op::And.assign(Simd::detected(), &mut self.words[..n], &other.words[..n]);
+        self.words[n..].fill(0);
+    }
+
+    /// `self = self \ other`.
+    pub fn difference_with(&mut self, other: &Self) {
+        let n = self.words.len().min(other.words.len());
+        Op::AndNot.assign(Simd::detected(), &mut self.words[..n], &other.words[..n]);
+    }
+
+    /// `self = self △ other` (members of exactly one of the two).
+    pub fn symmetric_difference_with(&mut self, other: &Self) {
+        self.fit(other);
+        let n = other.words.len();
+        Op::Xor.assign(Simd::detected(), &mut self.words[..n], &other.words);
+    }
+
+    /// The common words of the two sets, and the words only the longer one has.
+    fn overlap<'a>(&'a self, other: &'a Self) -> (&'a [u64], &'a [u64], &'a [u64], &'a [u64]) {
+        let n = self.words.len().min(other.words.len());
+        let (a, a_tail) = self.words.split_at(n);
+        let (b, b_tail) = other.words.split_at(n);
+        (a, b, a_tail, b_tail)
+    }
+
+    /// `|self ∪ other|`, without building the union.
+    #[must_use]
+    pub fn union_len(&self, other: &Self) -> usize {
+        let (a, b, a_tail, b_tail) = self.overlap(other);
+        let simd = Simd::detected();
+        (Op::Or.count(simd, a, b)
+            + kernels::popcount(simd, a_tail)
+            + kernels::popcount(simd, b_tail)) as usize
+    }
+
+    /// `|self ∩ other|`, without building the intersection.
+    #[must_use]
+    pub fn intersection_len(&self, other: &Self) -> usize {
+        let (a, b, _, _) = self.overlap(other);
+        Op::And.count(Simd::detected(), a, b) as usize
+    }
+
+    /// `|self \ other|`, without building the difference.
+    #[must_use]
+    pub fn difference_len(&self, other: &Self) -> usize {
+        let (a, b, a_tail, _) = self.overlap(other);
+        let simd = Simd::detected();
+        (Op::AndNot.count(simd, a, b) + kernels::popcount(simd, a_tail)) as usize
+    }
+
+    /// `|self △ other|`, without building the symmetric difference.
+    #[must_use]
+    pub fn symmetric_difference_len(&self, other: &Self) -> usize {
+        let (a, b, a_tail, b_tail) = self.overlap(other);
+        let simd = Simd::detected();
+        (Op::Xor.count(simd, a, b)
+            + kernels::popcount(simd, a_tail)
+            + kernels::popcount(simd, b_tail)) as usize
+    }
+
+    /// True if every member of `self` is a member of `other`.
+    #[must_use]
+    pub fn is_subset(&self, other: &Self) -> bool {
+        let (a, b, a_tail, _) = self.overlap(other);
+        a.iter().zip(b).all(|(x, y)| x & !y == 0) && a_tail.iter().all(|&w| w == 0)
+    }
+
+    /// True if every member of `other` is a member of `self`.
+    #[must_use]
+    pub fn is_superset(&self, other: &Self) -> bool {
+        other.is_subset(self)
+    }
+
+    /// True if the sets have no member in common.
+    #[must_use]
+    pub fn is_disjoint(&self, other: &Self) -> bool {
+        let (a, b, _, _) = self.overlap(other);
+        a.iter().zip(b).all(|(x, y)| x & y == 0)
+    }
+
+    /// The members in increasing order.
+    #[must_use]
+    pub fn iter(&self) -> Iter<'_> {
+        let (cur, rest) = self
+            .words
+            .split_first()
+            .map_or((0, &[][..]), |(c, r)| (*c, r));
+        Iter { cur, base: 0, rest }
+    }
+
+    /// The smallest member.
+    #[must_use]
+    pub fn first(&self) -> Option<usize> {
+        self.iter().next()
+    }
+
+    /// The largest member.
+    #[must_use]
+    pub fn last(&self) -> Option<usize> {
+        let (i, w) = self
+            .words
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, w)| **w != 0)?;
+        Some(i * 64 + 63 - w.leading_zeros() as usize)
+    }
+}
+
+impl PartialEq for BitSet {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b, a_tail, b_tail) = self.overlap(other);
+        a == b && a_tail.iter().all(|&w| w == 0) && b_tail.iter().all(|&w| w == 0)
+    }
+}
+
+impl Eq for BitSet {}
+
+impl fmt::Debug for BitSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+impl Extend<usize> for BitSet {
+    fn extend<I: IntoIterator<Item = usize>>(&mut self, iter: I) {
+        for bit in iter {
+            self.insert(bit);
+        }
+    }
+}
+
+impl FromIterator<usize> for BitSet {
+    fn from_iter<I: IntoIterator<Item = usize>>(iter: I) -> Self {
+        let mut set = Self::new();
+        set.extend(iter);
+        set
+    }
+}
+
+impl<'a> IntoIterator for &'a BitSet {
+    type Item = usize;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+/// The members of a [`BitSet`] in increasing order.
+///
+/// Each step takes the lowest set bit of the current word (`trailing_zeros`) and clears it
+/// (`w & (w - 1)`); empty words are skipped whole. Internal iteration (`fold`, `for_each`,
+/// `sum`, ...) runs a tight loop per word.
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    /// The unvisited bits of the current word.
+    cur: u64,
+    /// The member number of bit 0 of `cur`.
+    base: usize,
+    /// The words after the current one.
+    rest: &'a [u64],
+}
+
+impl Iterator for Iter<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.cur == 0 {
+            let (&w, rest) = self.rest.split_first()?;
+            self.cur = w;
+            self.rest = rest;
+            self.base += 64;
+        }
+        let bit = self.base + self.cur.trailing_zeros() as usize;
+        self.cur &= self.cur - 1;
+        Some(bit)
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let upper = self.cur.count_ones() as usize + self.rest.len() * 64;
+        (usize::from(self.cur != 0), Some(upper))
+    }
+
+    #[inline]
+    fn fold<B, F: FnMut(B, usize) -> B>(self, init: B, mut f: F) -> B {
+        let mut acc = init;
+        let mut w = self.cur;
+        let mut base = self.base;
+        while w != 0 {
+            acc = f(acc, base + w.trailing_zeros() as usize);
+            w &= w - 1;
+        }
+        for &word in self.rest {
+            base += 64;
+            let mut w = word;
+            while w != 0 {
+                acc = f(acc, base + w.trailing_zeros() as usize);
+                w &= w - 1;
+            }
+        }
+        acc
+    }
+}
+
+impl core::iter::FusedIterator for Iter<'_> {}

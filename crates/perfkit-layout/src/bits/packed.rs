@@ -1,0 +1,285 @@
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Errors of [`PackedVec`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackedError {
+    /// The bit width given to a constructor is not in `1..=64`.
+    #[error("bit width {width} is outside 1..=64")]
+    InvalidWidth {
+        /// The width that was given.
+        width: u32,
+    },
+    /// A value has set bits at or above the vector's width.
+    #[error("value {value} does not fit in {width} bits (the largest is {max})")]
+    ValueTooWide {
+        /// The value that was given.
+        value: u64,
+        /// The vector's bit width.
+        width: u32,
+        /// The largest value that fits.
+        max: u64,
+    },
+    /// An index is not below the length.
+    #[error("index {index} is out of bounds for a PackedVec of length {len}")]
+    IndexOutOfBounds {
+        /// The index that was given.
+        index: usize,
+        /// The vector's length.
+        len: usize,
+    },
+}
+
+/// A vector of unsigned integers stored in exactly `width` bits each (see the
+/// [module docs](super)).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PackedVec {
+    /// Value `i` occupies bits `i * width .. (i + 1) * width` of the little-endian bit stream
+    /// in `words`. Invariants: `words.len() == (len * width).div_ceil(64) + 1` (the extra
+    /// word lets every read take two words without a branch), and every bit at or past
+    /// `len * width` is zero.
+    words: Vec<u64>,
+    len: usize,
+    width: u32,
+    /// `u64::MAX >> (64 - width)`.
+    mask: u64,
+}
+
+#[inline]
+fn words_for(len: usize, width: u32) -> usize {
+    (len * width as usize).div_ceil(64) + 1
+}
+
+/// The `width`-bit value starting at bit `bit` of `words`, masked with `mask`.
+#[inline(always)]
+fn read(words: &[u64], bit: usize, mask: u64) -> u64 {
+    let k = bit / 64;
+    let s = (bit % 64) as u32;
+    // `<< 1 << (63 - s)` is `<< (64 - s)` without the undefined shift by 64 when s == 0.
+    let lo = words[k] >> s;
+    let hi = (words[k + 1] << 1) << (63 - s);
+    (lo | hi) & mask
+}
+
+impl PackedVec {
+    /// An empty vector of `width`-bit values.
+    ///
+    /// # Errors
+    /// [`PackedError::InvalidWidth`] unless `1 <= width <= 64`.
+    pub fn new(width: u32) -> Result<Self, PackedError> {
+        Self::with_capacity(width, 0)
+    }
+
+    /// An empty vector of `width`-bit values with room for `capacity` of them.
+    ///
+    /// # Errors
+    /// [`PackedError::InvalidWidth`] unless `1 <= width <= 64`.
+    pub fn with_capacity(width: u32, capacity: usize) -> Result<Self, PackedError> {
+        if !(1..=64).contains(&width) {
+            return Err(PackedError::InvalidWidth { width });
+        }
+        let mut words = Vec::with_capacity(words_for(capacity, width));
+        words.push(0);
+        Ok(Self {
+            words,
+            len: 0,
+            width,
+            mask: u64::MAX >> (64 - width),
+        })
+    }
+
+    /// A vector holding `values` in `width` bits each.
+    ///
+    /// # Errors
+    /// [`PackedError::InvalidWidth`] for a bad width, [`PackedError::ValueTooWide`] for the
+    /// first value that does not fit.
+    pub fn from_slice(width: u32, values: &[u64]) -> Result<Self, PackedError> {
+        let mut v = Self::with_capacity(width, values.len())?;
+        for &x in values {
+            v.push(x)?;
+        }
+        Ok(v)
+    }
+
+    /// The number of bits per value.
+    #[must_use]
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// The largest value that fits (`2^width - 1`).
+    #[must_use]
+    pub fn max_value(&self) -> u64 {
+        self.mask
+    }
+
+    /// The number of values.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are no values.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes of heap memory held (capacity included).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.words.capacity() * 8
+    }
+
+    fn check(&self, value: u64) -> Result<(), PackedError> {
+        if value & !self.mask == 0 {
+            Ok(())
+        } else {
+            Err(PackedError::ValueTooWide {
+                value,
+                width: self.width,
+                max: self.mask,
+            })
+        }
+    }
+
+    /// Appends `value`.
+    ///
+    /// # Errors
+    /// [`PackedError::ValueTooWide`] if `value` does not fit in the width (nothing is
+    /// appended).
+    #[inline]
+    pub fn push(&mut self, value: u64) -> Result<(), PackedError> {
+        self.check(value)?;
+        let bit = self.len * self.width as usize;
+        let need = words_for(self.len + 1, self.width);
+        if self.words.len() < need {
+            self.words.resize(need, 0);
+        }
+        let (k, s) = (bit / 64, (bit % 64) as u32);
+        self.words[k] |= value << s;
+        if s + self.width > 64 {
+            self.words[k + 1] |= value >> (64 - s);
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes and returns the last value.
+    pub fn pop(&mut self) -> Option<u64> {
+        let last = self.get(self.len.checked_sub(1)?)?;
+        self.truncate(self.len - 1);
+        Some(last)
+    }
+
+    /// Keeps the first `len` values (nothing happens if `len >= self.len()`).
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len {
+            return;
+        }
+        let bit = len * self.width as usize;
+        let keep = words_for(len, self.width);
+        self.words.truncate(keep);
+        // Clear the bits past the new end in the last data word (and the spare word).
+        let (k, s) = (bit / 64, bit % 64);
+        self.words[k] &= if s == 0 { 0 } else { u64::MAX >> (64 - s) };
+        self.words[keep - 1] = if keep - 1 == k { self.words[k] } else { 0 };
+        self.len = len;
+    }
+
+    /// Removes every value (keeps the capacity).
+    pub fn clear(&mut self) {
+        self.truncate(0);
+    }
+
+    /// Value `index`, or `None` if out of bounds.
+    #[must_use]
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<u64> {
+        if index >= self.len {
+            return None;
+        }
+        Some(read(&self.words, index * self.width as usize, self.mask))
+    }
+
+    /// Overwrites value `index`.
+    ///
+    /// # Errors
+    /// [`PackedError::IndexOutOfBounds`] or [`PackedError::ValueTooWide`]; nothing changes.
+    #[inline]
+    pub fn set(&mut self, index: usize, value: u64) -> Result<(), PackedError> {
+        if index >= self.len {
+            return Err(PackedError::IndexOutOfBounds {
+                index,
+                len: self.len,
+            });
+        }
+        self.check(value)?;
+        let bit = index * self.width as usize;
+        let (k, s) = (bit / 64, (bit % 64) as u32);
+        self.words[k] = (self.words[k] & !(self.mask << s)) | (value << s);
+        if s + self.width > 64 {
+            let r = 64 - s;
+            self.words[k + 1] = (self.words[k + 1] & !(self.mask >> r)) | (value >> r);
+        }
+        Ok(())
+    }
+
+    /// The values in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = u64> + DoubleEndedIterator + '_ {
+        let w = self.width as usize;
+        (0..self.len).map(move |i| read(&self.words, i * w, self.mask))
+    }
+
+    /// Copies values `start..start + out.len()` (clipped at the end) into `out` and returns
+    /// how many were copied (0 when `start >= len`).
+    ///
+    /// This is the fast way to read many values: runs of 64 values (which span exactly
+    /// `width` words) are decoded from a local copy of their words, with no bounds checks
+    /// in the inner loop.
+    pub fn unpack(&self, start: usize, out: &mut [u64]) -> usize {
+        let count = out.len().min(self.len.saturating_sub(start));
+        let out = &mut out[..count];
+        let w = self.width as usize;
+        let mask = self.mask;
+        let mut i = start;
+        let mut done = 0;
+        // Head: single values up to a multiple of 64.
+        while done < count && !i.is_multiple_of(64) {
+            out[done] = read(&self.words, i * w, mask);
+            i += 1;
+            done += 1;
+        }
+        // Body: whole runs of 64 values. Run `r` starts at bit `r * 64 * w`, i.e. at word
+        // `r * w`, and its values read words `r * w ..= r * w + w` (the spare word included).
+        let mut block = [0u64; 65];
+        for chunk in out[done..].chunks_exact_mut(64) {
+            let first = i / 64 * w;
+            block[..=w].copy_from_slice(&self.words[first..=first + w]);
+            for (j, o) in chunk.iter_mut().enumerate() {
+                let bit = j * w;
+                let k = (bit / 64) & 63;
+                let s = (bit % 64) as u32;
+                let lo = block[k] >> s;
+                let hi = (block[k + 1] << 1) << (63 - s);
+                *o = (lo | hi) & mask;
+            }
+            i += 64;
+            done += 64;
+        }
+        // Tail.
+        for o in &mut out[done..] {
+            *o = read(&self.words, i * w, mask);
+            i += 1;
+        }
+        count
+    }
+}
+
+impl fmt::Debug for PackedVec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PackedVec<{} bits>", self.width)?;
+        f.debug_list().entries(self.iter()).finish()
+    }
+}

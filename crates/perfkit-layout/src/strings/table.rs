@@ -1,0 +1,109 @@
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::StringsError;
+
+/// An append-only list of strings in one buffer, addressed by position (see the
+/// [module docs](super)).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct StringTable {
+    /// Every string, back to back.
+    buf: String,
+    /// `offsets[i]..offsets[i + 1]` is string `i` in `buf`. Invariants: starts with 0, is
+    /// non-decreasing, ends with `buf.len()`, and every offset is a char boundary.
+    offsets: Vec<u32>,
+}
+
+impl Default for StringTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StringTable {
+    /// An empty table.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_capacity(0, 0)
+    }
+
+    /// An empty table with room for `strings` strings of `bytes` bytes in total.
+    #[must_use]
+    pub fn with_capacity(strings: usize, bytes: usize) -> Self {
+        let mut offsets = Vec::with_capacity(strings + 1);
+        offsets.push(0);
+        Self {
+            buf: String::with_capacity(bytes),
+            offsets,
+        }
+    }
+
+    /// Appends `s` and returns its position.
+    ///
+    /// # Errors
+    /// [`StringsError::TooLarge`] if the buffer would pass 4 GiB (nothing is appended).
+    pub fn push(&mut self, s: &str) -> Result<usize, StringsError> {
+        let end = u32::try_from(self.buf.len() + s.len()).map_err(|_| StringsError::TooLarge {
+            stored: self.buf.len(),
+            given: s.len(),
+        })?;
+        self.buf.push_str(s);
+        self.offsets.push(end);
+        Ok(self.offsets.len() - 2)
+    }
+
+    /// String `index`, or `None` if out of bounds.
+    #[must_use]
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let start = *self.offsets.get(index)? as usize;
+        let end = *self.offsets.get(index + 1)? as usize;
+        self.buf.get(start..end)
+    }
+
+    /// The number of strings.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// True when the table holds no strings.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The total length of the strings in bytes.
+    #[must_use]
+    pub fn total_bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Bytes of heap memory held (capacity included).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.buf.capacity() + self.offsets.capacity() * 4
+    }
+
+    /// Releases unused capacity.
+    pub fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+        self.offsets.shrink_to_fit();
+    }
+
+    /// The strings in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + DoubleEndedIterator + '_ {
+        self.offsets.windows(2).map(|w| {
+            self.buf
+                .get(w[0] as usize..w[1] as usize)
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl fmt::Debug for StringTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}

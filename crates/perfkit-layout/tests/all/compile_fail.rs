@@ -1,0 +1,8 @@
+//! Unsupported inputs to the derives fail to compile with a message that says what is
+//! supported.
+
+#[test]
+fn unsupported_inputs_fail_with_a_clear_message() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+}

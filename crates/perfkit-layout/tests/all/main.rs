@@ -1,0 +1,7 @@
+//! Integration tests of perfkit-layout (one binary).
+
+mod bits;
+mod compile_fail;
+mod report;
+mod soa;
+mod strings;

@@ -1,0 +1,304 @@
+//! `#[derive(Soa)]` against a `Vec<Row>` model.
+
+use perfkit_layout::Soa;
+use proptest::prelude::*;
+
+#[derive(Soa, Debug, Clone, PartialEq)]
+pub struct Row {
+    pub a: u32,
+    pub b: String,
+    c: i64,
+}
+
+fn row(a: u32, b: &str, c: i64) -> Row {
+    Row {
+        a,
+        b: b.to_string(),
+        c,
+    }
+}
+
+fn rows_of(soa: &RowSoa) -> Vec<Row> {
+    soa.iter().map(|r| r.to_owned_row()).collect()
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Push(u32, String, i64),
+    Pop,
+    SwapRemove(usize),
+    Remove(usize),
+    Swap(usize, usize),
+    RetainA(u32),
+    SortByKeyA,
+    SortByBDesc,
+    Truncate(usize),
+    Set(usize, i64),
+    Extend(Vec<(u32, i64)>),
+    Clear,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (0u32..20, "[a-c]{0,3}", any::<i64>()).prop_map(|(a, b, c)| Op::Push(a, b, c)),
+        1 => Just(Op::Pop),
+        1 => any::<usize>().prop_map(Op::SwapRemove),
+        1 => any::<usize>().prop_map(Op::Remove),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Op::Swap(a, b)),
+        1 => (1u32..5).prop_map(Op::RetainA),
+        1 => Just(Op::SortByKeyA),
+        1 => Just(Op::SortByBDesc),
+        1 => (0usize..40).prop_map(Op::Truncate),
+        1 => (any::<usize>(), any::<i64>()).prop_map(|(i, c)| Op::Set(i, c)),
+        1 => prop::collection::vec((0u32..20, any::<i64>()), 0..8).prop_map(Op::Extend),
+        1 => Just(Op::Clear),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn every_operation_matches_a_vec_model(ops in prop::collection::vec(op(), 0..60)) {
+        let mut soa = RowSoa::new();
+        let mut model: Vec<Row> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Push(a, b, c) => {
+                    soa.push(row(a, &b, c));
+                    model.push(row(a, &b, c));
+                }
+                Op::Pop => prop_assert_eq!(soa.pop(), model.pop()),
+                Op::SwapRemove(i) => {
+                    if !model.is_empty() {
+                        let i = i % model.len();
+                        prop_assert_eq!(soa.swap_remove(i), model.swap_remove(i));
+                    }
+                }
+                Op::Remove(i) => {
+                    if !model.is_empty() {
+                        let i = i % model.len();
+                        prop_assert_eq!(soa.remove(i), model.remove(i));
+                    }
+                }
+                Op::Swap(i, j) => {
+                    if !model.is_empty() {
+                        let (i, j) = (i % model.len(), j % model.len());
+                        soa.swap(i, j);
+                        model.swap(i, j);
+                    }
+                }
+                Op::RetainA(m) => {
+                    let mut seen = Vec::new();
+                    soa.retain(|r| { seen.push(*r.a); *r.a % m != 0 });
+                    // Visits every row once, in order.
+                    prop_assert_eq!(seen, model.iter().map(|r| r.a).collect::<Vec<_>>());
+                    model.retain(|r| r.a % m != 0);
+                }
+                Op::SortByKeyA => {
+                    soa.sort_by_key(|r| *r.a);
+                    model.sort_by_key(|r| r.a); // both stable: identical order
+                }
+                Op::SortByBDesc => {
+                    soa.sort_by(|x, y| y.b.cmp(x.b));
+                    model.sort_by(|x, y| y.b.cmp(&x.b));
+                }
+                Op::Truncate(n) => {
+                    soa.truncate(n);
+                    model.truncate(n);
+                }
+                Op::Set(i, c) => {
+                    let got = soa.get_mut(i).map(|r| { *r.c = c; });
+                    let want = model.get_mut(i).map(|r| { r.c = c; });
+                    prop_assert_eq!(got, want);
+                }
+                Op::Extend(v) => {
+                    soa.extend(v.iter().map(|&(a, c)| row(a, "x", c)));
+                    model.extend(v.iter().map(|&(a, c)| row(a, "x", c)));
+                }
+                Op::Clear => {
+                    soa.clear();
+                    model.clear();
+                }
+            }
+            prop_assert_eq!(soa.len(), model.len());
+            prop_assert_eq!(soa.is_empty(), model.is_empty());
+            prop_assert_eq!(rows_of(&soa), model.clone());
+        }
+        // Whole-container views agree with the model too.
+        let cols = soa.columns();
+        prop_assert_eq!(cols.a.to_vec(), model.iter().map(|r| r.a).collect::<Vec<_>>());
+        prop_assert_eq!(cols.c.to_vec(), model.iter().map(|r| r.c).collect::<Vec<_>>());
+        for (i, r) in model.iter().enumerate() {
+            prop_assert_eq!(soa.get(i).map(|x| x.to_owned_row()), Some(r.clone()));
+            prop_assert_eq!(cols.get(i).map(|x| x.to_owned_row()), Some(r.clone()));
+        }
+        prop_assert!(soa.get(model.len()).is_none());
+        let back: Vec<Row> = soa.iter().rev().map(|r| r.to_owned_row()).collect();
+        prop_assert_eq!(back, model.iter().rev().cloned().collect::<Vec<_>>());
+        let rebuilt: RowSoa = model.iter().cloned().collect();
+        prop_assert_eq!(&rebuilt, &soa);
+        prop_assert_eq!(soa.clone().into_iter().collect::<Vec<_>>(), model);
+    }
+
+    #[test]
+    fn chunks_exact_cover_every_row_once(n in 0usize..100, size in 1usize..10) {
+        let mut soa: RowSoa = (0..n as u32).map(|a| row(a, "", i64::from(a))).collect();
+        let chunks = soa.chunks_exact(size);
+        prop_assert_eq!(chunks.len(), n / size);
+        let rem = chunks.remainder().a.to_vec();
+        let mut seen: Vec<u32> = Vec::new();
+        for c in chunks {
+            prop_assert_eq!(c.len(), size);
+            prop_assert_eq!(c.a.len(), c.c.len());
+            seen.extend_from_slice(c.a);
+        }
+        seen.extend_from_slice(&rem);
+        prop_assert_eq!(seen, (0..n as u32).collect::<Vec<_>>());
+
+        // The mutable flavour writes through to every row, remainder included.
+        let mut chunks = soa.chunks_exact_mut(size);
+        for c in chunks.by_ref() {
+            for (a, cc) in c.a.iter_mut().zip(c.c.iter_mut()) {
+                *a += 1000;
+                *cc = -1;
+            }
+        }
+        let rem = chunks.into_remainder();
+        for a in rem.a.iter_mut() {
+            *a += 1000;
+        }
+        prop_assert!(soa.columns().a.iter().all(|&a| a >= 1000));
+        prop_assert_eq!(soa.columns().c.iter().filter(|&&c| c == -1).count(), n - n % size);
+    }
+}
+
+#[test]
+fn split_borrows_of_different_columns_compile_and_work() {
+    let mut soa = RowSoa::with_capacity(4);
+    assert!(soa.capacity() >= 4);
+    soa.push(row(1, "one", 10));
+    soa.push(row(2, "two", 20));
+    let cols = soa.columns_mut();
+    // `a` and `c` mutably, `b` shared, all at once.
+    for ((a, c), b) in cols.a.iter_mut().zip(cols.c.iter_mut()).zip(cols.b.iter()) {
+        *a += b.len() as u32;
+        *c += i64::from(*a);
+    }
+    assert_eq!(soa.columns().a, &[4, 5]);
+    assert_eq!(soa.columns().c, &[14, 25]);
+    let (head, tail) = soa.columns_mut().split_at_mut(1);
+    head.a[0] = tail.a[0];
+    assert_eq!(soa.get(0).unwrap().a, &5);
+    for mut r in &mut soa {
+        r.set(row(0, "z", 0));
+    }
+    assert!(soa.iter().all(|r| r.to_owned_row() == row(0, "z", 0)));
+}
+
+#[test]
+fn debug_default_clone_partial_eq() {
+    let mut soa = RowSoa::default();
+    assert!(soa.is_empty());
+    soa.push(row(7, "q", -1));
+    assert_eq!(
+        format!("{soa:?}"),
+        r#"RowSoa { a: [7], b: ["q"], c: [-1] }"#
+    );
+    assert_eq!(
+        format!("{:?}", soa.get(0).unwrap()),
+        r#"RowRef { a: 7, b: "q", c: -1 }"#
+    );
+    let copy = soa.clone();
+    assert_eq!(copy, soa);
+    *soa.get_mut(0).unwrap().a = 8;
+    assert_ne!(copy, soa);
+    assert_eq!(soa.iter().len(), 1);
+    assert!(format!("{:?}", soa.iter()).contains("remaining: 1"));
+}
+
+/// Generic structs (lifetimes, type and const parameters, where clauses) carry over.
+#[derive(Soa, Debug, Clone, PartialEq)]
+pub struct Tagged<'a, T, const N: usize>
+where
+    T: Copy,
+{
+    pub name: &'a str,
+    pub values: [T; N],
+}
+
+#[test]
+fn generic_structs_get_generic_containers() {
+    let names = [String::from("a"), String::from("b")];
+    let mut soa: TaggedSoa<'_, u16, 3> = TaggedSoa::new();
+    soa.push(Tagged {
+        name: &names[0],
+        values: [1, 2, 3],
+    });
+    soa.push(Tagged {
+        name: &names[1],
+        values: [4, 5, 6],
+    });
+    soa.sort_by_key(|r| core::cmp::Reverse(r.values[0]));
+    assert_eq!(soa.columns().name, &["b", "a"]);
+    assert_eq!(
+        soa.pop(),
+        Some(Tagged {
+            name: "a",
+            values: [1, 2, 3]
+        })
+    );
+    let sum: u16 = soa.iter().map(|r| r.values.iter().sum::<u16>()).sum();
+    assert_eq!(sum, 15);
+}
+
+/// A field type with none of the optional traits: the container still works; only the
+/// impls that need them (`Debug`, `Clone`, `PartialEq`) are unavailable.
+struct Opaque(u8);
+
+#[derive(Soa)]
+struct Plain {
+    id: u32,
+    payload: Opaque,
+}
+
+#[test]
+fn fields_without_optional_traits_are_fine() {
+    let mut soa = PlainSoa::new();
+    soa.push(Plain {
+        id: 1,
+        payload: Opaque(9),
+    });
+    soa.push(Plain {
+        id: 2,
+        payload: Opaque(8),
+    });
+    soa.sort_by_key(|r| r.payload.0);
+    assert_eq!(soa.columns().id, &[2, 1]);
+    let Plain { id, payload } = soa.swap_remove(0);
+    assert_eq!((id, payload.0), (2, 8));
+}
+
+#[test]
+#[should_panic(expected = "swap_remove index (is 3) should be < len (is 1)")]
+fn swap_remove_out_of_bounds_panics_like_vec() {
+    let mut soa = RowSoa::new();
+    soa.push(row(1, "", 1));
+    let _ = soa.swap_remove(3);
+}
+
+mod visibility {
+    use perfkit_layout::Soa;
+
+    #[derive(Soa)]
+    pub(crate) struct Inner {
+        pub(crate) x: f32,
+    }
+}
+
+#[test]
+fn visibility_carries_over() {
+    let mut s = visibility::InnerSoa::new();
+    s.push(visibility::Inner { x: 1.0 });
+    assert_eq!(s.columns().x, &[1.0]);
+}

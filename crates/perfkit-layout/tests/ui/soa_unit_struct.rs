@@ -1,0 +1,6 @@
+use perfkit_layout::Soa;
+
+#[derive(Soa)]
+struct Nothing;
+
+fn main() {}
