@@ -173,6 +173,60 @@ fn nearest_rank(p: f64, len: u64) -> u64 {
     rank.clamp(1, len)
 }
 
+/// Walks a histogram's cumulative counts forward to the buckets holding ascending ranks.
+struct RankCursor<'a> {
+    /// The buckets from `index(min)` to `index(max)`.
+    counts: &'a [u64],
+    /// The bucket index of `counts[0]`.
+    base: usize,
+    /// Invariant: `seen` is the sum of `counts[..pos]`, and below every rank still sought.
+    pos: usize,
+    seen: u64,
+    /// Whether counters may have saturated (`len == u64::MAX`): then sums must saturate
+    /// too, and the eight-at-a-time fast path (plain adds) is off.
+    saturated: bool,
+}
+
+impl<'a> RankCursor<'a> {
+    fn new(h: &'a Histogram) -> Self {
+        let (lo, hi) = (h.index(h.min), h.index(h.max));
+        Self {
+            counts: &h.counts[lo..=hi],
+            base: lo,
+            pos: 0,
+            seen: 0,
+            saturated: h.len == u64::MAX,
+        }
+    }
+
+    /// The index of the bucket holding rank `rank` (not below any rank sought before).
+    fn seek(&mut self, rank: u64) -> usize {
+        const CHUNK: usize = 16;
+        if !self.saturated {
+            // Without saturation the counters sum to `len`, so plain adds cannot overflow;
+            // a fixed-size chunk sum compiles to vector adds.
+            while let Some(chunk) = self.counts.get(self.pos..self.pos + CHUNK) {
+                let sum: u64 = chunk.iter().sum();
+                if self.seen + sum >= rank {
+                    break;
+                }
+                self.seen += sum;
+                self.pos += CHUNK;
+            }
+        }
+        while let Some(&c) = self.counts.get(self.pos) {
+            if self.seen.saturating_add(c) >= rank {
+                // Stay on this bucket: the next rank may fall in it too.
+                return self.base + self.pos;
+            }
+            self.seen = self.seen.saturating_add(c);
+            self.pos += 1;
+        }
+        // Unreachable while the counters sum to `len`; the last bucket holds `max`.
+        self.base + self.counts.len() - 1
+    }
+}
+
 impl Histogram {
     /// An empty histogram with [`DEFAULT_PRECISION`] (relative error ≤ 0.39%).
     ///
@@ -366,38 +420,53 @@ impl Histogram {
 
     /// The `p`-th percentile (`p` in `0..=100`, clamped into it) by the nearest-rank
     /// method: the recorded value of rank `max(1, ⌈p · len / 100⌉)` in sorted order, within
-    /// [`relative_error`](Self::relative_error) of it. Percentile 0 and ranks that hit the
-    /// smallest or largest value return the exact [`min`](Self::min) or
+    /// [`relative_error`](Self::relative_error) of it. Ranks that hit the smallest or largest
+    /// value (percentile 0 and 100, among others) return the exact [`min`](Self::min) or
     /// [`max`](Self::max).
     ///
     /// `None` when the histogram is empty or `p` is NaN.
     ///
-    /// Cost: one pass over the buckets between `min` and `max` (at most
-    /// [`bucket_count`] of them; a few microseconds at the default precision).
+    /// Cost: one pass over the buckets between `min` and the answer, summed sixteen at a
+    /// time (vector adds); well under a microsecond for a p99 at the default precision.
+    /// Ask for several percentiles at once with [`percentiles`](Self::percentiles).
     #[must_use]
     pub fn percentile(&self, p: f64) -> Option<u64> {
-        if self.len == 0 || p.is_nan() {
+        self.percentiles([p]).map(|[v]| v)
+    }
+
+    /// Several percentiles in one pass over the buckets, in the order asked (any order);
+    /// each is exactly what [`percentile`](Self::percentile) returns for it.
+    ///
+    /// `None` when the histogram is empty or any `p` is NaN.
+    ///
+    /// ```
+    /// use perfkit_profile::Histogram;
+    ///
+    /// let h: Histogram = (1..=1_000u64).collect();
+    /// let [p99, p50] = h.percentiles([99.0, 50.0]).unwrap();
+    /// assert_eq!((p50, p99), (h.percentile(50.0).unwrap(), h.percentile(99.0).unwrap()));
+    /// ```
+    #[must_use]
+    pub fn percentiles<const N: usize>(&self, ps: [f64; N]) -> Option<[u64; N]> {
+        if self.len == 0 || ps.iter().any(|p| p.is_nan()) {
             return None;
         }
-        let rank = nearest_rank(p.clamp(0.0, 100.0), self.len);
-        if rank == 1 {
-            return Some(self.min);
+        let ranks = ps.map(|p| nearest_rank(p.clamp(0.0, 100.0), self.len));
+        let mut order: [usize; N] = std::array::from_fn(|i| i);
+        order.sort_unstable_by_key(|&i| ranks[i]);
+        let mut cursor = RankCursor::new(self);
+        let mut out = [0; N];
+        for i in order {
+            out[i] = match ranks[i] {
+                1 => self.min,
+                r if r == self.len => self.max,
+                r => {
+                    let (low, width) = bucket_low_width(cursor.seek(r), self.precision);
+                    (low + width / 2).clamp(self.min, self.max)
+                }
+            };
         }
-        if rank == self.len {
-            return Some(self.max);
-        }
-        let lo = self.index(self.min);
-        let hi = self.index(self.max);
-        let mut seen = 0u64;
-        for (i, &c) in self.counts[lo..=hi].iter().enumerate() {
-            seen = seen.saturating_add(c);
-            if seen >= rank {
-                let (low, width) = bucket_low_width(lo + i, self.precision);
-                return Some((low + width / 2).clamp(self.min, self.max));
-            }
-        }
-        // Only reachable when counters saturated; the largest value is then the answer.
-        Some(self.max)
+        Some(out)
     }
 
     /// The median: [`percentile(50.0)`](Self::percentile).

@@ -6,7 +6,7 @@
 //! - **Scope timers.** [`profile!`]`("name")` times the rest of a block and records it into
 //!   the calling thread's own buffer — no lock, no allocation, no shared cache line on the
 //!   hot path (the [`registry`] module explains how). [`snapshot`] gathers every thread's
-//!   data on demand, including threads that have exited; [`report`] prints it as a table of
+//!   data on demand, including threads that have exited; [`report()`] prints it as a table of
 //!   count / total / mean / p50 / p99 / max per scope.
 //! - **[`Histogram`].** Log-linear buckets (HdrHistogram's layout): constant memory, no
 //!   allocation per [`record`](Histogram::record), and percentiles within a documented

@@ -95,7 +95,7 @@ impl ScopeStats {
     }
 }
 
-/// Every scope's measurements at one moment, from [`snapshot`](crate::snapshot).
+/// Every scope's measurements at one moment, from [`snapshot`].
 ///
 /// Scopes are ordered by total time, largest first (ties by name). [`Display`](fmt::Display)
 /// prints the table [`report`] prints.

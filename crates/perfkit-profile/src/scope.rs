@@ -3,7 +3,7 @@
 //! A scope is named by a `&'static str`. The time between a guard's creation and its drop
 //! (measured with [`std::time::Instant`], in nanoseconds) is recorded into the calling
 //! thread's own slot for that name (see [`registry`](crate::registry) for why that needs no
-//! lock), and shows up in [`snapshot`](crate::snapshot) and [`report`](crate::report).
+//! lock), and shows up in [`snapshot`](crate::snapshot) and [`report`](crate::report()).
 //!
 //! Two ways to find the slot:
 //!

@@ -70,6 +70,10 @@ proptest! {
             prop_assert!(within_bound(got, exact, precision),
                 "p{q}: got {got}, exact {exact}, precision {precision}");
         }
+        // One pass for several percentiles, in any order, gives the same answers.
+        let asked = [p, 99.0, 0.0, 50.0, 100.0, 99.9, p, 25.0];
+        let together = h.percentiles(asked).unwrap();
+        prop_assert_eq!(together, asked.map(|q| h.percentile(q).unwrap()));
     }
 
     #[test]
@@ -131,6 +135,7 @@ fn an_empty_histogram_answers_none() {
         assert_eq!(h.percentile(p), None);
     }
     assert_eq!(h.median(), None);
+    assert_eq!(h.percentiles([1.0, 2.0]), None);
     assert_eq!(h.iter().count(), 0);
     assert_eq!(h, Histogram::default());
 }
@@ -192,6 +197,7 @@ fn percentiles_out_of_range_are_clamped_and_nan_is_none() {
     assert_eq!(h.percentile(250.0), Some(40_000_000));
     assert_eq!(h.percentile(f64::INFINITY), Some(40_000_000));
     assert_eq!(h.percentile(f64::NAN), None);
+    assert_eq!(h.percentiles([50.0, f64::NAN]), None);
     // Rank 2 of 4 is 20, a small value and so exact.
     assert_eq!(h.percentile(50.0), Some(20));
     assert_eq!(h.median(), Some(20));

@@ -246,3 +246,46 @@ fn the_report_has_a_row_per_scope_with_every_column() {
     assert!(lines.iter().all(|l| l.chars().count() == width), "{table}");
     reset();
 }
+
+#[test]
+fn snapshots_taken_while_threads_record_are_consistent() {
+    let _serial = serial();
+    const THREADS: u64 = 4;
+    const EACH: u64 = 20_000;
+    let workers: Vec<_> = (0..THREADS)
+        .map(|t| {
+            thread::spawn(move || {
+                for i in 0..EACH {
+                    record("concurrent/values", t * EACH + i);
+                    if i % 1_000 == 0 {
+                        profile!("concurrent/scope");
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut last = 0;
+    while workers.iter().any(|w| !w.is_finished()) {
+        let snap = snapshot();
+        if let Some(s) = snap.get("concurrent/values") {
+            // Counts only grow, never exceed what was recorded, and the histogram's own
+            // invariants (checked by debug assertions) hold mid-flight.
+            assert!(s.count() >= last && s.count() <= THREADS * EACH);
+            assert!(s.min_nanos() <= s.p50_nanos() && s.p50_nanos() <= s.max_nanos());
+            last = s.count();
+        }
+    }
+    for w in workers {
+        w.join().unwrap();
+    }
+    let snap = snapshot();
+    let s = snap.get("concurrent/values").unwrap();
+    assert_eq!(s.count(), THREADS * EACH);
+    assert_eq!((s.min_nanos(), s.max_nanos()), (0, THREADS * EACH - 1));
+    let n = u128::from(THREADS * EACH);
+    assert_eq!(s.total_nanos(), n * (n - 1) / 2);
+    assert_eq!(
+        snap.get("concurrent/scope").unwrap().count(),
+        THREADS * EACH / 1_000
+    );
+}
