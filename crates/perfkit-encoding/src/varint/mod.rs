@@ -289,79 +289,81 @@ pub fn encode_u32_slice(values: &[u32], out: &mut Vec<u8>) {
 /// [`DecodeError::Overflow`] (10th byte above 1).
 #[inline(always)]
 pub fn decode_u64(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    let (value, len) = decode_u64_raw(input);
+    if len == 0 {
+        return Err(decode_u64_error(input));
+    }
+    Ok((value, len))
+}
+
+/// The decoder proper: `(value, len)`, with `len == 0` for any error. Two words, so they come
+/// back in registers even from the out-of-line tail path.
+#[inline(always)]
+fn decode_u64_raw(input: &[u8]) -> (u64, usize) {
     if let Some(&b) = input.first()
         && b < 0x80
     {
-        return Ok((u64::from(b), 1));
+        return (u64::from(b), 1);
     }
-    decode_u64_multi(input)
-}
-
-/// The multi-byte case: one 8-byte load, length from the stop-bit mask, branch-free packing.
-#[inline(always)]
-fn decode_u64_multi(input: &[u8]) -> Result<(u64, usize), DecodeError> {
     let Some(head) = input.first_chunk::<8>() else {
         return decode_u64_tail(input);
     };
+    // One 8-byte load; the length comes from the first clear continuation bit.
     let word = u64::from_le_bytes(*head);
     let stops = !word & HIGH;
     if stops != 0 {
         // All bits up to and including the first stop bit.
         let keep = stops ^ (stops - 1);
         let len = (stops.trailing_zeros() / 8 + 1) as usize;
-        return Ok((pack7(word & keep & LOW7), len));
+        return (pack7(word & keep & LOW7), len);
     }
-    decode_u64_long(input, word)
-}
-
-/// 9- and 10-byte varints (and the errors past 8 bytes), given the first eight bytes.
-#[inline(always)]
-fn decode_u64_long(input: &[u8], word: u64) -> Result<(u64, usize), DecodeError> {
+    // 9 or 10 bytes.
     let low = pack7(word & LOW7);
-    let Some(&b8) = input.get(8) else {
-        return Err(DecodeError::Truncated { offset: 0 });
-    };
-    if b8 < 0x80 {
-        return Ok((low | u64::from(b8) << 56, 9));
-    }
-    let Some(&b9) = input.get(9) else {
-        return Err(DecodeError::Truncated { offset: 0 });
-    };
-    if b9 > 1 {
-        return Err(tenth_byte_error(b9));
-    }
-    Ok((low | u64::from(b8 & 0x7f) << 56 | u64::from(b9) << 63, 10))
-}
-
-#[cold]
-fn tenth_byte_error(b9: u8) -> DecodeError {
-    if b9 >= 0x80 {
-        DecodeError::Overlong {
-            offset: 0,
-            max_len: MAX_LEN_U64 as u8,
+    match (input.get(8), input.get(9)) {
+        (Some(&b8), _) if b8 < 0x80 => (low | u64::from(b8) << 56, 9),
+        (Some(&b8), Some(&b9)) if b9 <= 1 => {
+            (low | u64::from(b8 & 0x7f) << 56 | u64::from(b9) << 63, 10)
         }
-    } else {
-        DecodeError::Overflow {
-            offset: 0,
-            last_byte: b9,
-        }
+        _ => (0, 0),
     }
 }
 
-/// Byte-at-a-time decoding for inputs shorter than eight bytes.
+/// Byte-at-a-time decoding for inputs shorter than eight bytes; `len == 0` on error.
 #[inline(never)]
-fn decode_u64_tail(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+fn decode_u64_tail(input: &[u8]) -> (u64, usize) {
     let mut value = 0u64;
     for (i, &b) in input.iter().enumerate() {
-        if i == MAX_LEN_U64 - 1 && b > 1 {
-            return Err(tenth_byte_error(b));
-        }
         value |= u64::from(b & 0x7f) << (7 * i);
         if b < 0x80 {
-            return Ok((value, i + 1));
+            return (value, i + 1);
         }
     }
-    Err(DecodeError::Truncated { offset: 0 })
+    (0, 0)
+}
+
+/// Why `input` does not start with a valid `u64` varint (called only after a failure).
+#[cold]
+#[inline(never)]
+fn decode_u64_error(input: &[u8]) -> DecodeError {
+    for (i, &b) in input.iter().enumerate().take(MAX_LEN_U64) {
+        if i == MAX_LEN_U64 - 1 && b > 1 {
+            return if b >= 0x80 {
+                DecodeError::Overlong {
+                    offset: 0,
+                    max_len: MAX_LEN_U64 as u8,
+                }
+            } else {
+                DecodeError::Overflow {
+                    offset: 0,
+                    last_byte: b,
+                }
+            };
+        }
+        if b < 0x80 {
+            break;
+        }
+    }
+    DecodeError::Truncated { offset: 0 }
 }
 
 /// Decodes one `u32` varint (at most 5 bytes) from the start of `input`.
@@ -372,64 +374,75 @@ fn decode_u64_tail(input: &[u8]) -> Result<(u64, usize), DecodeError> {
 /// [`DecodeError::OverflowU32`] (the value needs more than 32 bits).
 #[inline(always)]
 pub fn decode_u32(input: &[u8]) -> Result<(u32, usize), DecodeError> {
+    let (value, len) = decode_u32_raw(input);
+    if len == 0 {
+        return Err(decode_u32_error(input));
+    }
+    Ok((value, len))
+}
+
+/// `(value, len)` with `len == 0` for any error (see [`decode_u64_raw`]).
+#[inline(always)]
+fn decode_u32_raw(input: &[u8]) -> (u32, usize) {
     if let Some(&b) = input.first()
         && b < 0x80
     {
-        return Ok((u32::from(b), 1));
+        return (u32::from(b), 1);
     }
-    decode_u32_multi(input)
-}
-
-#[inline(always)]
-fn decode_u32_multi(input: &[u8]) -> Result<(u32, usize), DecodeError> {
     let Some(head) = input.first_chunk::<8>() else {
         return decode_u32_tail(input);
     };
     let word = u64::from_le_bytes(*head);
     let stops = !word & HIGH & 0xff_ffff_ffff;
     if stops == 0 {
-        return Err(DecodeError::Overlong {
-            offset: 0,
-            max_len: MAX_LEN_U32 as u8,
-        });
+        return (0, 0);
     }
     let keep = stops ^ (stops - 1);
     let len = (stops.trailing_zeros() / 8 + 1) as usize;
     let value = pack7(word & keep & LOW7);
     // A 5-byte varint carries 35 bits; the top three must be clear.
-    if value > u64::from(u32::MAX) {
-        return Err(DecodeError::OverflowU32 {
-            offset: 0,
-            last_byte: (word >> 32) as u8,
-        });
+    match u32::try_from(value) {
+        Ok(v) => (v, len),
+        Err(_) => (0, 0),
     }
-    Ok((value as u32, len))
 }
 
 #[inline(never)]
-fn decode_u32_tail(input: &[u8]) -> Result<(u32, usize), DecodeError> {
-    let mut value = 0u32;
-    for (i, &b) in input.iter().enumerate() {
-        if i == MAX_LEN_U32 - 1 {
-            if b >= 0x80 {
-                return Err(DecodeError::Overlong {
-                    offset: 0,
-                    max_len: MAX_LEN_U32 as u8,
-                });
-            }
-            if b > 0x0f {
-                return Err(DecodeError::OverflowU32 {
-                    offset: 0,
-                    last_byte: b,
-                });
-            }
-        }
-        value |= u32::from(b & 0x7f) << (7 * i);
+fn decode_u32_tail(input: &[u8]) -> (u32, usize) {
+    let mut value = 0u64;
+    for (i, &b) in input.iter().enumerate().take(MAX_LEN_U32) {
+        value |= u64::from(b & 0x7f) << (7 * i);
         if b < 0x80 {
-            return Ok((value, i + 1));
+            return u32::try_from(value).map_or((0, 0), |v| (v, i + 1));
         }
     }
-    Err(DecodeError::Truncated { offset: 0 })
+    (0, 0)
+}
+
+/// Why `input` does not start with a valid `u32` varint (called only after a failure).
+#[cold]
+#[inline(never)]
+fn decode_u32_error(input: &[u8]) -> DecodeError {
+    for (i, &b) in input.iter().enumerate().take(MAX_LEN_U32) {
+        if i == MAX_LEN_U32 - 1 {
+            if b >= 0x80 {
+                return DecodeError::Overlong {
+                    offset: 0,
+                    max_len: MAX_LEN_U32 as u8,
+                };
+            }
+            if b > 0x0f {
+                return DecodeError::OverflowU32 {
+                    offset: 0,
+                    last_byte: b,
+                };
+            }
+        }
+        if b < 0x80 {
+            break;
+        }
+    }
+    DecodeError::Truncated { offset: 0 }
 }
 
 /// Decodes one zigzag-encoded `i64` varint.

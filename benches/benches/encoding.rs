@@ -1,0 +1,489 @@
+//! perfkit-encoding against naive loops and the peer crates.
+//!
+//! Inputs: 1,000,000 values from `perfkit_testkit::varint_mix` (`varint_mix_u32` for Stream
+//! VByte), plus all-1-byte and all-10-byte varint inputs. Group = task and input shape,
+//! function id = contender, parameter = values per iteration.
+//!
+//! varint-simd is built as users build it: without `target-cpu` or `-C target-feature`, so its
+//! SSSE3/AVX2-only functions are compiled out and what remains is its baseline (SSE2) code.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{
+    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
+};
+use integer_encoding::VarInt;
+use perfkit_encoding::frame::{self, FrameHeader, HEADER_LEN, Limits};
+use perfkit_encoding::{Level, Simd, crc32c, stream_vbyte, varint};
+use perfkit_testkit::{DEFAULT_SEED, varint_mix, varint_mix_u32};
+use zerocopy::FromBytes;
+
+const N: usize = 1_000_000;
+
+fn shapes() -> Vec<(&'static str, Vec<u64>)> {
+    vec![
+        ("mix", varint_mix(N, DEFAULT_SEED)),
+        (
+            "1byte",
+            varint_mix(N, DEFAULT_SEED)
+                .into_iter()
+                .map(|v| v & 0x7f)
+                .collect(),
+        ),
+        (
+            "10byte",
+            varint_mix(N, DEFAULT_SEED)
+                .into_iter()
+                .map(|v| v | (1 << 63))
+                .collect(),
+        ),
+    ]
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str, elements: usize) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.throughput(Throughput::Elements(elements as u64));
+    g.sample_size(30);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(3));
+    g
+}
+
+fn scalar() -> Simd {
+    Simd::new(Level::Scalar).expect("scalar runs everywhere")
+}
+
+/// The textbook loop.
+fn naive_decode(input: &[u8]) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for (i, &b) in input.iter().enumerate().take(10) {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            return Some((v, i + 1));
+        }
+    }
+    None
+}
+
+fn naive_encode(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+// One loop function per contender, each taking the input in registers (a `black_box`ed local
+// would otherwise be kept in memory and put a store-forward on every loop's critical path).
+#[inline(never)]
+fn loop_naive(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Some((v, n)) = naive_decode(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_prost(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while !input.is_empty() {
+        acc = acc.wrapping_add(prost::encoding::decode_varint(&mut input).unwrap());
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_integer_encoding(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Some((v, n)) = u64::decode_var(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_leb128(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Ok(v) = leb128::read::unsigned(&mut input) {
+        acc = acc.wrapping_add(v);
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_varint_simd(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Ok((v, n)) = varint_simd::decode::<u64>(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
+/// `padded` is the encoded input followed by 16 zero bytes; `len` the encoded length.
+#[inline(never)]
+fn loop_varint_simd_unsafe(padded: &[u8], len: usize) -> u64 {
+    assert!(padded.len() >= len + 16);
+    let mut pos = 0;
+    let mut acc = 0u64;
+    while pos < len {
+        // SAFETY: 16 bytes are readable at every varint start (checked above).
+        let (v, n) = unsafe { varint_simd::decode_unsafe::<u64>(padded.as_ptr().add(pos)) };
+        acc = acc.wrapping_add(v);
+        pos += n;
+    }
+    acc
+}
+
+#[inline(never)]
+fn loop_perfkit(mut input: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    while let Ok((v, n)) = varint::decode_u64(input) {
+        acc = acc.wrapping_add(v);
+        input = &input[n..];
+    }
+    acc
+}
+
+fn varint_single_decode(c: &mut Criterion) {
+    for (shape, values) in shapes() {
+        let mut bytes = Vec::new();
+        varint::encode_u64_slice(&values, &mut bytes);
+        let mut padded = bytes.clone();
+        padded.extend_from_slice(&[0; 16]);
+        let expected = values.iter().fold(0u64, |a, &v| a.wrapping_add(v));
+        let mut g = group(c, &format!("varint_decode_{shape}"), N);
+        let contenders: [(&str, fn(&[u8]) -> u64); 6] = [
+            ("naive", loop_naive),
+            ("prost", loop_prost),
+            ("integer-encoding", loop_integer_encoding),
+            ("leb128", loop_leb128),
+            ("varint-simd", loop_varint_simd),
+            ("perfkit", loop_perfkit),
+        ];
+        for (name, f) in contenders {
+            assert_eq!(f(&bytes), expected, "{name}");
+            g.bench_function(criterion::BenchmarkId::new(name, N), |b| {
+                b.iter(|| f(black_box(&bytes)))
+            });
+        }
+        assert_eq!(loop_varint_simd_unsafe(&padded, bytes.len()), expected);
+        g.bench_function(criterion::BenchmarkId::new("varint-simd/unsafe", N), |b| {
+            b.iter(|| loop_varint_simd_unsafe(black_box(&padded), bytes.len()));
+        });
+        g.finish();
+    }
+}
+
+fn varint_slice_decode(c: &mut Criterion) {
+    for (shape, values) in shapes() {
+        let mut bytes = Vec::new();
+        varint::encode_u64_slice(&values, &mut bytes);
+        let mut g = group(c, &format!("varint_decode_slice_{shape}"), N);
+        let mut out: Vec<u64> = Vec::with_capacity(N);
+        g.bench_function(criterion::BenchmarkId::new("naive", N), |b| {
+            b.iter(|| {
+                out.clear();
+                let mut input = black_box(&bytes[..]);
+                while let Some((v, n)) = naive_decode(input) {
+                    out.push(v);
+                    input = &input[n..];
+                }
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("prost", N), |b| {
+            b.iter(|| {
+                out.clear();
+                let mut input = black_box(&bytes[..]);
+                for _ in 0..N {
+                    out.push(prost::encoding::decode_varint(&mut input).unwrap());
+                }
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("varint-simd", N), |b| {
+            b.iter(|| {
+                out.clear();
+                let mut input = black_box(&bytes[..]);
+                for _ in 0..N {
+                    let (v, n) = varint_simd::decode::<u64>(input).unwrap();
+                    out.push(v);
+                    input = &input[n..];
+                }
+                out.len()
+            });
+        });
+        for level in Level::available() {
+            let simd = Simd::new(level).unwrap();
+            let name = if level == Level::detected() {
+                "perfkit".to_string()
+            } else {
+                format!("perfkit/{level}")
+            };
+            g.bench_function(criterion::BenchmarkId::new(name, N), |b| {
+                b.iter(|| {
+                    out.clear();
+                    varint::decode_u64_slice_with(simd, black_box(&bytes), N, &mut out).unwrap()
+                });
+            });
+        }
+        g.finish();
+    }
+}
+
+fn varint_encode(c: &mut Criterion) {
+    for (shape, values) in shapes() {
+        let mut g = group(c, &format!("varint_encode_{shape}"), N);
+        let mut out: Vec<u8> = Vec::with_capacity(10 * N + 16);
+        g.bench_function(criterion::BenchmarkId::new("naive", N), |b| {
+            b.iter(|| {
+                out.clear();
+                for &v in black_box(&values[..]) {
+                    naive_encode(v, &mut out);
+                }
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("prost", N), |b| {
+            b.iter(|| {
+                out.clear();
+                for &v in black_box(&values[..]) {
+                    prost::encoding::encode_varint(v, &mut out);
+                }
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("integer-encoding", N), |b| {
+            b.iter(|| {
+                out.clear();
+                let mut buf = [0u8; 10];
+                for &v in black_box(&values[..]) {
+                    let n = v.encode_var(&mut buf);
+                    out.extend_from_slice(&buf[..n]);
+                }
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("leb128", N), |b| {
+            b.iter(|| {
+                out.clear();
+                for &v in black_box(&values[..]) {
+                    leb128::write::unsigned(&mut out, v).unwrap();
+                }
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("varint-simd", N), |b| {
+            b.iter(|| {
+                out.clear();
+                for &v in black_box(&values[..]) {
+                    let (buf, n) = varint_simd::encode(v);
+                    out.extend_from_slice(&buf[..usize::from(n)]);
+                }
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("perfkit", N), |b| {
+            b.iter(|| {
+                out.clear();
+                varint::encode_u64_slice(black_box(&values), &mut out);
+                out.len()
+            });
+        });
+        g.bench_function(criterion::BenchmarkId::new("perfkit/single", N), |b| {
+            b.iter(|| {
+                out.clear();
+                for &v in black_box(&values[..]) {
+                    varint::encode_u64_to(v, &mut out);
+                }
+                out.len()
+            });
+        });
+        g.finish();
+    }
+}
+
+fn stream_vbyte_benches(c: &mut Criterion) {
+    let values = varint_mix_u32(N, DEFAULT_SEED);
+    let mut bytes = Vec::new();
+    stream_vbyte::encode(&values, &mut bytes);
+
+    let mut g = group(c, "stream_vbyte_decode_mix", N);
+    let mut out: Vec<u32> = Vec::with_capacity(N);
+    let mut peer_out = vec![0u32; N];
+    g.bench_function(criterion::BenchmarkId::new("naive", N), |b| {
+        b.iter(|| {
+            out.clear();
+            let input = black_box(&bytes[..]);
+            let ctrl_len = N.div_ceil(4);
+            let mut pos = ctrl_len;
+            for i in 0..N {
+                let len = usize::from((input[i / 4] >> (2 * (i % 4))) & 3) + 1;
+                let mut w = [0u8; 4];
+                w[..len].copy_from_slice(&input[pos..pos + len]);
+                out.push(u32::from_le_bytes(w));
+                pos += len;
+            }
+            pos
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("stream-vbyte", N), |b| {
+        b.iter(|| {
+            stream_vbyte_peer::decode::decode::<stream_vbyte_peer::scalar::Scalar>(
+                black_box(&bytes),
+                N,
+                &mut peer_out,
+            )
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("perfkit", N), |b| {
+        b.iter(|| {
+            out.clear();
+            stream_vbyte::decode(black_box(&bytes), N, &mut out).unwrap()
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("perfkit/delta", N), |b| {
+        b.iter(|| {
+            out.clear();
+            stream_vbyte::decode_delta(black_box(&bytes), N, &mut out).unwrap()
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("perfkit/scalar", N), |b| {
+        b.iter(|| {
+            out.clear();
+            stream_vbyte::decode_with(scalar(), black_box(&bytes), N, &mut out).unwrap()
+        });
+    });
+    g.finish();
+
+    let mut g = group(c, "stream_vbyte_encode_mix", N);
+    let mut enc: Vec<u8> = Vec::with_capacity(stream_vbyte::max_encoded_len(N) + 16);
+    let mut peer_enc = vec![0u8; stream_vbyte::max_encoded_len(N)];
+    g.bench_function(criterion::BenchmarkId::new("stream-vbyte", N), |b| {
+        b.iter(|| {
+            stream_vbyte_peer::encode::encode::<stream_vbyte_peer::scalar::Scalar>(
+                black_box(&values),
+                &mut peer_enc,
+            )
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("perfkit", N), |b| {
+        b.iter(|| {
+            enc.clear();
+            stream_vbyte::encode(black_box(&values), &mut enc);
+            enc.len()
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("perfkit/delta", N), |b| {
+        b.iter(|| {
+            enc.clear();
+            stream_vbyte::encode_delta(black_box(&values), &mut enc);
+            enc.len()
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("perfkit/scalar", N), |b| {
+        b.iter(|| {
+            enc.clear();
+            stream_vbyte::encode_with(scalar(), black_box(&values), &mut enc);
+            enc.len()
+        });
+    });
+    g.finish();
+}
+
+fn frames(c: &mut Criterion) {
+    let payload = perfkit_testkit::bytes(4096, DEFAULT_SEED);
+    let mut wire = Vec::new();
+    frame::write(&mut wire, 1, 0, &payload).unwrap();
+    let limits = Limits::default();
+
+    let mut g = c.benchmark_group("frame_parse_4k");
+    g.throughput(Throughput::Bytes(wire.len() as u64));
+    g.bench_function(criterion::BenchmarkId::new("naive", 4096), |b| {
+        b.iter(|| {
+            let w = black_box(&wire[..]);
+            let magic = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
+            let len = u32::from_be_bytes([w[8], w[9], w[10], w[11]]) as usize;
+            let sum = u32::from_be_bytes([w[12], w[13], w[14], w[15]]);
+            let body = &w[HEADER_LEN..HEADER_LEN + len];
+            // Bit-at-a-time CRC32C.
+            let mut crc = !0u32;
+            for &byte in body {
+                crc ^= u32::from(byte);
+                for _ in 0..8 {
+                    crc = if crc & 1 != 0 {
+                        (crc >> 1) ^ 0x82f6_3b78
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            (magic == frame::MAGIC && !crc == sum, body.len())
+        });
+    });
+    g.bench_function(criterion::BenchmarkId::new("perfkit", 4096), |b| {
+        b.iter(|| frame::parse(black_box(&wire), &limits).map(|(f, n)| (f.payload.len(), n)));
+    });
+    g.bench_function(
+        criterion::BenchmarkId::new("perfkit/portable_crc", 4096),
+        |b| {
+            b.iter(|| {
+                let (h, n) = FrameHeader::ref_from_prefix(black_box(&wire)).unwrap();
+                (
+                    crc32c::crc32c_append_with(scalar(), 0, &n[..4096]) == h.checksum.get(),
+                    n.len(),
+                )
+            });
+        },
+    );
+    g.finish();
+
+    // Header-only parse over 4096 back-to-back empty frames.
+    const HEADERS: usize = 4096;
+    let mut headers = Vec::new();
+    for i in 0..HEADERS {
+        frame::write(&mut headers, i as u8, 0, &[]).unwrap();
+    }
+    let mut g = c.benchmark_group("frame_header_parse");
+    g.throughput(Throughput::Elements(HEADERS as u64));
+    g.bench_function(
+        criterion::BenchmarkId::new("hand/zerocopy_ref_from_prefix", HEADERS),
+        |b| {
+            b.iter(|| {
+                let mut acc = 0u32;
+                for chunk in black_box(&headers[..]).chunks_exact(HEADER_LEN) {
+                    let (h, _) = FrameHeader::ref_from_prefix(chunk).unwrap();
+                    acc = acc
+                        .wrapping_add(u32::from(h.kind))
+                        .wrapping_add(h.payload_len.get());
+                }
+                acc
+            });
+        },
+    );
+    g.bench_function(criterion::BenchmarkId::new("perfkit", HEADERS), |b| {
+        b.iter(|| {
+            let mut acc = 0u32;
+            for chunk in black_box(&headers[..]).chunks_exact(HEADER_LEN) {
+                let h = frame::parse_header(chunk, &limits).unwrap();
+                acc = acc
+                    .wrapping_add(u32::from(h.kind))
+                    .wrapping_add(h.payload_len.get());
+            }
+            acc
+        });
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = perfkit_benches::criterion();
+    targets = varint_single_decode, varint_slice_decode, varint_encode, stream_vbyte_benches, frames
+}
+criterion_main!(benches);
