@@ -242,11 +242,6 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Bytes not read yet.
-    pub fn rest(&self) -> &'a [u8] {
-        &self.buf[self.pos..]
-    }
-
     /// Fails unless every byte was read.
     pub fn finish(&self) -> Result<(), PayloadError> {
         if self.pos == self.buf.len() {
