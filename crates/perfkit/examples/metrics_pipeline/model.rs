@@ -180,7 +180,8 @@ impl fmt::Display for PayloadError {
 /// Whether `v` is an acceptable value (a whole number in `0..MAX_VALUE`).
 #[inline]
 pub fn valid_value(v: f32) -> bool {
-    (0.0..MAX_VALUE).contains(&v) && v == v.trunc()
+    // In range first (NaN is not), then whole: the truncating conversion is exact there.
+    (0.0..MAX_VALUE).contains(&v) && (v as u32) as f32 == v
 }
 
 /// The label checksum of one event: order-sensitive within the event, summed across events.
