@@ -11,7 +11,7 @@ use perfkit::{encoding::varint, simd};
 use smallvec::SmallVec;
 
 use crate::model::{
-    Agg, Cursor, HIST_PRECISION, MAX_LABELS, PayloadError, Row, Sink, label_hash, read_head,
+    Agg, Cursor, HIST_PRECISION, MAX_LABELS, PayloadError, Row, Sink, label_hash_iter, read_head,
     valid_value, window_of,
 };
 
@@ -543,15 +543,12 @@ impl Decoded {
         self.counts.resize(n_names, 0);
         self.label_sums.clear();
         self.label_sums.resize(n_names, 0);
-        let mut labels = [0u32; MAX_LABELS];
         for i in range.clone() {
             let k = self.name_idx[i] as usize;
             self.counts[k] += 1;
             let (a, b) = (self.label_at[i] as usize, self.label_at[i + 1] as usize);
-            for (dst, &src) in labels.iter_mut().zip(&self.labels[a..b]) {
-                *dst = src as u32;
-            }
-            self.label_sums[k] = self.label_sums[k].wrapping_add(label_hash(&labels[..b - a]));
+            let h = label_hash_iter(self.labels[a..b].iter().copied());
+            self.label_sums[k] = self.label_sums[k].wrapping_add(h);
         }
         self.starts.clear();
         let mut at = 0u32;
