@@ -304,6 +304,11 @@ impl Histogram {
         let last = h.counts.iter().rposition(|&c| c != 0).unwrap_or(0);
         h.min = h.clamp_to_bucket(min_hint, first);
         h.max = h.clamp_to_bucket(max_hint, last);
+        if h.min > h.max {
+            // Only when `first == last` and the hints were read mid-update (the first record
+            // of a slot, or a restart): both now lie in that bucket, in the wrong order.
+            (h.min, h.max) = (h.max, h.min);
+        }
         h.sum = sum.clamp(
             u128::from(h.min) * u128::from(len),
             u128::from(h.max) * u128::from(len),
@@ -597,10 +602,24 @@ impl fmt::Debug for Histogram {
 }
 
 impl Extend<u64> for Histogram {
+    /// Records every value. Equivalent to calling [`Histogram::record`] on each, but the
+    /// count, sum, min and max are kept in registers and stored once, so recording a batch
+    /// costs little more than its bucket increments.
     fn extend<I: IntoIterator<Item = u64>>(&mut self, iter: I) {
+        let (mut len, mut sum, mut min, mut max) = (0u64, 0u128, u64::MAX, 0u64);
+        let precision = self.precision;
         for v in iter {
-            self.record(v);
+            let i = bucket_index(v, precision);
+            self.counts[i] = self.counts[i].saturating_add(1);
+            len = len.saturating_add(1);
+            sum = sum.saturating_add(u128::from(v));
+            min = min.min(v);
+            max = max.max(v);
         }
+        self.len = self.len.saturating_add(len);
+        self.sum = self.sum.saturating_add(sum);
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
     }
 }
 
@@ -732,6 +751,27 @@ mod tests {
             assert_eq!(h.representative(v), v);
         }
         assert_eq!(*h.equivalent_range(256).end(), 257);
+    }
+
+    #[test]
+    fn counts_read_mid_update_still_make_a_valid_histogram() {
+        let p = DEFAULT_PRECISION;
+        let i = bucket_index(1_000_000, p);
+        let (low, width) = bucket_low_width(i, p);
+        // Hints as a reader sees them between the counter bump and the min/max stores of a
+        // slot's first record, or during a restart.
+        for (min_hint, max_hint, sum) in [(u64::MAX, 0, 0), (0, u64::MAX, u128::MAX), (5, 7, 3)] {
+            let mut counts = vec![0; bucket_count(p)].into_boxed_slice();
+            counts[i] = 2;
+            let h = Histogram::from_counts(p, counts, min_hint, max_hint, sum);
+            assert_eq!(h.len(), 2);
+            let (min, max) = (h.min().unwrap(), h.max().unwrap());
+            assert!(low <= min && min <= max && max < low + width, "{min} {max}");
+            assert!((u128::from(min) * 2..=u128::from(max) * 2).contains(&h.sum()));
+            assert!(h.percentile(50.0).is_some());
+        }
+        let empty = vec![0; bucket_count(p)].into_boxed_slice();
+        assert!(Histogram::from_counts(p, empty, 3, 9, 12).is_empty());
     }
 
     #[test]

@@ -96,6 +96,24 @@ proptest! {
     }
 
     #[test]
+    fn extend_equals_recording_one_by_one(
+        first in prop::collection::vec(any_magnitude(), 0..100),
+        batch in prop::collection::vec(any_magnitude(), 0..300),
+    ) {
+        let mut one_by_one = filled(5, &first);
+        for &v in &batch {
+            one_by_one.record(v);
+        }
+        let mut extended = filled(5, &first);
+        extended.extend(batch.iter().copied());
+        prop_assert_eq!(&extended, &one_by_one);
+        prop_assert_eq!(extended.min(), one_by_one.min());
+        prop_assert_eq!(extended.max(), one_by_one.max());
+        prop_assert_eq!(extended.sum(), one_by_one.sum());
+        prop_assert_eq!(extended.len(), one_by_one.len());
+    }
+
+    #[test]
     fn merge_equals_recording_both(
         a in prop::collection::vec(any_magnitude(), 0..200),
         b in prop::collection::vec(any_magnitude(), 0..200),
