@@ -187,15 +187,9 @@ pub fn valid_value(v: f32) -> bool {
 /// The label checksum of one event: order-sensitive within the event, summed across events.
 #[inline]
 pub fn label_hash(labels: &[u32]) -> u64 {
-    label_hash_iter(labels.iter().map(|&l| u64::from(l)))
-}
-
-/// [`label_hash`] of labels already widened to `u64` (as a batch decoder leaves them).
-#[inline]
-pub fn label_hash_iter(labels: impl Iterator<Item = u64>) -> u64 {
     let mut h = 0u64;
-    for (i, l) in labels.enumerate() {
-        h = h.wrapping_add((l + 1).rotate_left(16 * i as u32));
+    for (i, &l) in labels.iter().enumerate() {
+        h = h.wrapping_add((u64::from(l) + 1).rotate_left(16 * i as u32));
     }
     h
 }

@@ -11,7 +11,7 @@ use perfkit::{encoding::varint, simd};
 use smallvec::SmallVec;
 
 use crate::model::{
-    Agg, Cursor, HIST_PRECISION, MAX_LABELS, PayloadError, Row, Sink, label_hash_iter, read_head,
+    Agg, Cursor, HIST_PRECISION, MAX_LABELS, PayloadError, Row, Sink, read_head,
     valid_value, window_of,
 };
 
@@ -448,6 +448,8 @@ struct Decoded {
     ts: Vec<u64>,
     /// Start of each event's labels in `labels` (n + 1 entries).
     label_at: Vec<u32>,
+    /// Each event's label checksum ([`label_hash_iter`] of its labels).
+    label_hash: Vec<u64>,
     /// Values grouped by local name index (counting sort).
     grouped: Vec<f32>,
     /// Events per local name index, then group starts.
@@ -527,6 +529,20 @@ impl Decoded {
             return Err(PayloadError::LabelId { offset: labels_at });
         }
         Cursor { buf: payload, pos }.finish()?;
+        // Each event's label checksum without a branch on its label count (which varies from
+        // event to event and would mispredict): read MAX_LABELS slots, mask off the unused.
+        self.labels.extend([0; MAX_LABELS]);
+        self.label_hash.clear();
+        self.label_hash.extend(self.label_at.windows(2).map(|w| {
+            let (at, count) = (w[0] as usize, w[1] - w[0]);
+            let slots = &self.labels[at..at + MAX_LABELS];
+            let mut h = 0u64;
+            for (j, &l) in slots.iter().enumerate() {
+                let used = if (j as u32) < count { u64::MAX } else { 0 };
+                h = h.wrapping_add((l + 1).rotate_left(16 * j as u32) & used);
+            }
+            h
+        }));
         self.ts.clear();
         let mut ts = base_ts;
         self.ts.extend(self.deltas.iter().map(|&d| {
@@ -546,9 +562,7 @@ impl Decoded {
         for i in range.clone() {
             let k = self.name_idx[i] as usize;
             self.counts[k] += 1;
-            let (a, b) = (self.label_at[i] as usize, self.label_at[i + 1] as usize);
-            let h = label_hash_iter(self.labels[a..b].iter().copied());
-            self.label_sums[k] = self.label_sums[k].wrapping_add(h);
+            self.label_sums[k] = self.label_sums[k].wrapping_add(self.label_hash[i]);
         }
         self.starts.clear();
         let mut at = 0u32;
@@ -656,9 +670,7 @@ impl Variant for SimdRow {
                 agg.min = agg.min.min(min);
                 agg.max = agg.max.max(max);
                 agg.label_sum = agg.label_sum.wrapping_add(self.dec.label_sums[k]);
-                for &v in group {
-                    agg.hist.record(v as u64);
-                }
+                agg.hist.extend(group.iter().map(|&v| v as u64));
             }
             start = end;
         }
@@ -793,9 +805,7 @@ impl Variant for PerfkitRow {
                 cols.max[slot] = cols.max[slot].max(max);
                 cols.label_sum[slot] = cols.label_sum[slot].wrapping_add(self.dec.label_sums[k]);
                 let hist = &mut self.hists[slot];
-                for &v in group {
-                    hist.record(v as u64);
-                }
+                hist.extend(group.iter().map(|&v| v as u64));
                 self.touched.insert(slot);
             }
             start = end;
