@@ -12,10 +12,12 @@
 //! cargo run --release --example metrics_pipeline -- --help       # all options
 //! ```
 //!
-//! Every row runs under perfkit's tracking allocator (wrapping mimalloc), which is where the
-//! allocation columns come from. The wire format and the rules every row follows are in
+//! Every row runs under perfkit's tracking allocator, which is where the allocation columns
+//! come from. The rows before "arena" allocate from the system allocator, the rows from
+//! "arena" on from mimalloc (see `alloc.rs`), as the table's story goes. The wire format and the rules every row follows are in
 //! `model.rs`; the rows are in `variants.rs`.
 
+mod alloc;
 mod model;
 #[cfg(test)]
 mod tests;
@@ -31,7 +33,7 @@ use model::{Problem, Sink, Walker};
 use variants::ROWS;
 
 #[global_allocator]
-static ALLOC: TrackingAllocator = TrackingAllocator::new(perfkit::memory::MiMalloc);
+static ALLOC: TrackingAllocator<alloc::Switch> = TrackingAllocator::new(alloc::Switch);
 
 const HELP: &str = "\
 metrics_pipeline: decode, check and aggregate a stream of metric-event frames, once per
@@ -97,8 +99,8 @@ fn parse_args() -> Result<Option<Options>, String> {
             "--write-input" => o.write_input = Some(value("--write-input")?),
             "--variant" => {
                 let v = value("--variant")?;
-                if !ROWS.iter().any(|(name, _, _)| *name == v) {
-                    let names: Vec<_> = ROWS.iter().map(|(n, _, _)| *n).collect();
+                if !ROWS.iter().any(|row| row.name == v) {
+                    let names: Vec<_> = ROWS.iter().map(|row| row.name).collect();
                     return Err(format!(
                         "unknown variant `{v}`; the rows are: {}",
                         names.join(", ")
@@ -117,6 +119,7 @@ fn parse_args() -> Result<Option<Options>, String> {
 #[derive(Debug, Clone)]
 struct RowResult {
     name: &'static str,
+    allocator: &'static str,
     events: u64,
     rejected: u64,
     seconds: f64,
@@ -137,12 +140,9 @@ impl RowResult {
 /// Runs one row over the whole input, timing each frame (parse, CRC check and aggregation).
 /// `frames` is the number of frames in the input: allocations made after the first half of
 /// them count as steady-state allocations.
-fn run_row(
-    name: &'static str,
-    make: fn() -> Box<dyn variants::Variant>,
-    input: &[u8],
-    frames: usize,
-) -> RowResult {
+fn run_row(row: &variants::RowSpec, input: &[u8], frames: usize) -> RowResult {
+    let (name, make) = (row.name, row.make);
+    alloc::use_mimalloc(row.mimalloc);
     // Sized for every frame up front, so recording a latency never allocates.
     let mut latency = Histogram::new();
     let mut sink = Sink::default();
@@ -175,8 +175,10 @@ fn run_row(
         half_allocs = steady;
         seconds
     });
+    alloc::use_mimalloc(false);
     RowResult {
         name,
+        allocator: if row.mimalloc { "mimalloc" } else { "system" },
         events,
         rejected,
         seconds,
@@ -213,8 +215,9 @@ fn print_table(rows: &[RowResult]) {
         .find(|r| r.name == "naive")
         .map(RowResult::events_per_sec);
     println!(
-        "{:<9} {:>12} {:>8} {:>10} {:>10} {:>12} {:>8} {:>10} {:>18}",
+        "{:<9} {:<9} {:>12} {:>8} {:>10} {:>10} {:>12} {:>8} {:>10} {:>18}",
         "row",
+        "allocator",
         "events/s",
         "speedup",
         "p50 batch",
@@ -229,8 +232,9 @@ fn print_table(rows: &[RowResult]) {
             format!("{:.1}x", r.events_per_sec() / b)
         });
         println!(
-            "{:<9} {:>12} {:>8} {:>10} {:>10} {:>12.4} {:>8} {:>10} {:>18}",
+            "{:<9} {:<9} {:>12} {:>8} {:>10} {:>10} {:>12.4} {:>8} {:>10} {:>18}",
             r.name,
+            r.allocator,
             format!("{:.2}M", r.events_per_sec() / 1e6),
             speedup,
             format!("{:.1}µs", r.batch_p50_ns as f64 / 1e3),
@@ -253,6 +257,7 @@ fn json(rows: &[RowResult], input_bytes: usize, frames: usize, problems: usize) 
         .map(|r| {
             serde_json::json!({
                 "row": r.name,
+                "allocator": r.allocator,
                 "events": r.events,
                 "rejected_batches": r.rejected,
                 "seconds": r.seconds,
@@ -285,8 +290,17 @@ fn main() -> ExitCode {
         Ok(Some(o)) => o,
         Ok(None) => {
             print!("{HELP}");
-            for (name, what, _) in ROWS {
-                println!("    {name:<10} {what}");
+            for row in ROWS {
+                println!(
+                    "    {:<10} {} [{}]",
+                    row.name,
+                    row.what,
+                    if row.mimalloc {
+                        "mimalloc"
+                    } else {
+                        "system allocator"
+                    }
+                );
             }
             return ExitCode::SUCCESS;
         }
@@ -321,18 +335,18 @@ fn main() -> ExitCode {
     }
     if !opts.json {
         println!(
-            "input: {} bytes, {frames} frames, {} skipped; SIMD level {}; allocator: tracking over mimalloc",
+            "input: {} bytes, {frames} frames, {} skipped; SIMD level {}; every row counted by perfkit's tracking allocator",
             input.len(),
             problems.len(),
             perfkit::simd::Level::detected().name()
         );
     }
     let mut results = Vec::new();
-    for (name, _, make) in ROWS {
-        if opts.variant.as_deref().is_some_and(|v| v != *name) {
+    for row in ROWS {
+        if opts.variant.as_deref().is_some_and(|v| v != row.name) {
             continue;
         }
-        results.push(run_row(name, *make, &input, frames));
+        results.push(run_row(row, &input, frames));
     }
     if opts.json {
         println!("{}", json(&results, input.len(), frames, problems.len()));

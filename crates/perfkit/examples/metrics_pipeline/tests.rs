@@ -14,10 +14,7 @@ use crate::{run_row, survey};
 /// events each row accepted.
 fn all_rows_agree(input: &[u8]) -> (Sink, u64) {
     let (frames, _) = survey(input);
-    let results: Vec<_> = ROWS
-        .iter()
-        .map(|(name, _, make)| run_row(name, *make, input, frames))
-        .collect();
+    let results: Vec<_> = ROWS.iter().map(|row| run_row(row, input, frames)).collect();
     for r in &results {
         assert_eq!(
             r.sink, results[0].sink,
@@ -308,4 +305,26 @@ fn malformed_payloads_are_rejected_whole_by_every_row() {
         assert_eq!(events, 4, "{what}");
         assert_eq!(sink.events, 4, "{what}");
     }
+}
+
+#[test]
+fn blocks_are_freed_by_the_allocator_that_made_them_whatever_the_switch_says() {
+    use crate::alloc::{owned_by_mimalloc, use_mimalloc};
+    // Other tests may flip the switch concurrently; that only changes where new blocks come
+    // from, which is exactly what this test checks is harmless.
+    use_mimalloc(false);
+    let from_system: Vec<Vec<u8>> = (0..40).map(|i| vec![7u8; 1 << (i % 22)]).collect();
+    use_mimalloc(true);
+    let mut from_mimalloc: Vec<Vec<u8>> = (0..40).map(|i| vec![9u8; 1 << (i % 22)]).collect();
+    assert!(from_mimalloc.iter().all(|v| owned_by_mimalloc(v.as_ptr())));
+    use_mimalloc(false);
+    // Grow (realloc) mimalloc blocks while new blocks go to the system allocator.
+    for v in &mut from_mimalloc {
+        v.extend_from_slice(&[1, 2, 3]);
+        assert!(owned_by_mimalloc(v.as_ptr()));
+    }
+    drop(from_mimalloc);
+    use_mimalloc(true);
+    drop(from_system);
+    use_mimalloc(false);
 }

@@ -11,8 +11,8 @@ use perfkit::{encoding::varint, simd};
 use smallvec::SmallVec;
 
 use crate::model::{
-    Agg, Cursor, HIST_PRECISION, MAX_LABELS, PayloadError, Row, Sink, read_head,
-    valid_value, window_of,
+    Agg, Cursor, HIST_PRECISION, MAX_LABELS, PayloadError, Row, Sink, read_head, valid_value,
+    window_of,
 };
 
 /// One row of the table.
@@ -23,38 +23,57 @@ pub trait Variant {
     fn finish(&mut self, sink: &mut Sink);
 }
 
-/// The rows, in table order: (name, what it adds, constructor).
-pub const ROWS: &[(&str, &str, fn() -> Box<dyn Variant>)] = &[
-    (
-        "naive",
-        "per-event String/Vec, collect per stage, (String, window) keys, byte-loop varints",
-        || Box::new(Naive::default()),
-    ),
-    (
-        "fused",
-        "+ iterator fusion: one pass from bytes to aggregates, no per-stage Vec",
-        || Box::new(Fused::<Vec<u32>>::default()),
-    ),
-    (
-        "smallvec",
-        "+ SmallVec<[u32; 4]> labels: no allocation for labels",
-        || Box::new(Fused::<SmallVec<[u32; MAX_LABELS]>>::default()),
-    ),
-    (
-        "arena",
-        "+ arena scratch per batch, names borrowed, aggregates reused across windows",
-        || Box::new(ArenaRow::default()),
-    ),
-    (
-        "simd",
-        "+ batch varint decoding, group by metric, SIMD sum/min/max per group",
-        || Box::new(SimdRow::default()),
-    ),
-    (
-        "perfkit",
-        "+ interned names, struct-of-arrays aggregates, bit set of touched metrics",
-        || Box::new(PerfkitRow::default()),
-    ),
+/// One row of the table.
+#[derive(Debug)]
+pub struct RowSpec {
+    /// Its name (`--variant NAME`).
+    pub name: &'static str,
+    /// What it adds to the row above.
+    pub what: &'static str,
+    /// Whether its allocations come from mimalloc (else the system allocator).
+    pub mimalloc: bool,
+    /// Builds its state.
+    pub make: fn() -> Box<dyn Variant>,
+}
+
+/// The rows, in table order.
+pub const ROWS: &[RowSpec] = &[
+    RowSpec {
+        name: "naive",
+        what: "per-event String/Vec, collect per stage, (String, window) keys, byte-loop varints",
+        mimalloc: false,
+        make: || Box::new(Naive::default()),
+    },
+    RowSpec {
+        name: "fused",
+        what: "+ iterator fusion: one pass from bytes to aggregates, no per-stage Vec",
+        mimalloc: false,
+        make: || Box::new(Fused::<Vec<u32>>::default()),
+    },
+    RowSpec {
+        name: "smallvec",
+        what: "+ SmallVec<[u32; 4]> labels: no allocation for labels",
+        mimalloc: false,
+        make: || Box::new(Fused::<SmallVec<[u32; MAX_LABELS]>>::default()),
+    },
+    RowSpec {
+        name: "arena",
+        what: "+ mimalloc, arena scratch per batch, names borrowed, aggregates reused across windows",
+        mimalloc: true,
+        make: || Box::new(ArenaRow::default()),
+    },
+    RowSpec {
+        name: "simd",
+        what: "+ batch varint decoding, group by metric, SIMD sum/min/max per group",
+        mimalloc: true,
+        make: || Box::new(SimdRow::default()),
+    },
+    RowSpec {
+        name: "perfkit",
+        what: "+ interned names, struct-of-arrays aggregates, bit set of touched metrics",
+        mimalloc: true,
+        make: || Box::new(PerfkitRow::default()),
+    },
 ];
 
 // ---------------------------------------------------------------------------------------
