@@ -43,7 +43,8 @@ USAGE:
     cargo run --release --example metrics_pipeline -- [OPTIONS]
 
 OPTIONS:
-    --events N           generate N events (default 16777216 = 2^24, about 4096 frames)
+    --events N           generate N events (default 33554432 = 2^25: 8192 frames, about a
+                         second for the fastest row)
     --seed S             seed of the generated input (default: the testkit's DEFAULT_SEED)
     --input FILE         read the frame stream from FILE instead of generating it; frames that
                          are corrupt or truncated are reported with their byte offset and skipped
@@ -68,7 +69,7 @@ struct Options {
 
 fn parse_args() -> Result<Option<Options>, String> {
     let mut o = Options {
-        events: 1 << 24,
+        events: 1 << 25,
         seed: perfkit_testkit::DEFAULT_SEED,
         input: None,
         write_input: None,
