@@ -1,0 +1,506 @@
+//! `cargo xtask bench`: runs perfkit-benches' criterion targets one at a time with progress,
+//! then turns criterion's results into `target/perfkit/bench/{report.md,index.html,results.json}`,
+//! optionally saving the run as a baseline or comparing with one.
+
+mod baseline;
+pub(crate) mod criterion;
+pub(crate) mod report;
+mod svg;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use crate::flags::{self, Flag, Spec};
+use crate::machine::Machine;
+use crate::util::{self, Failure, Result, Workspace, progress, warn};
+use report::Results;
+
+const PACKAGE: &str = "perfkit-benches";
+
+const SPEC: Spec = Spec {
+    command: "bench",
+    usage: "[FILTER] [--quick] [--save NAME] [--baseline NAME] [--threshold PCT] [--bench TARGET] [--no-run]",
+    about: "run perfkit-benches' criterion targets (FILTER is criterion's regex on \
+            `group/contender/size`) and write target/perfkit/bench/report.md, index.html and \
+            results.json",
+    flags: &[
+        Flag {
+            long: "--quick",
+            short: None,
+            value: None,
+            help: "short warm-up and measurement (sets PERFKIT_BENCH_QUICK=1)",
+        },
+        Flag {
+            long: "--save",
+            short: None,
+            value: Some("NAME"),
+            help: "store this run as baseline NAME (target/perfkit/bench/baselines/NAME.json)",
+        },
+        Flag {
+            long: "--baseline",
+            short: None,
+            value: Some("NAME"),
+            help: "compare with baseline NAME; exit 1 naming every regression",
+        },
+        Flag {
+            long: "--threshold",
+            short: None,
+            value: Some("PCT"),
+            help: "change (percent) a regression must exceed, beyond the noise [default: 10]",
+        },
+        Flag {
+            long: "--bench",
+            short: None,
+            value: Some("TARGET"),
+            help: "run only this bench target of perfkit-benches",
+        },
+        Flag {
+            long: "--no-run",
+            short: None,
+            value: None,
+            help: "do not run anything: report every result already under target/criterion",
+        },
+    ],
+    positional: &["FILTER"],
+    trailing: None,
+    build_target: false,
+};
+
+/// Criterion flags for `--quick` (the same shortening `perfkit_benches::criterion()` applies
+/// under `PERFKIT_BENCH_QUICK=1`, passed explicitly so any criterion target honours it).
+const QUICK_ARGS: [&str; 6] = [
+    "--warm-up-time",
+    "0.3",
+    "--measurement-time",
+    "1",
+    "--sample-size",
+    "20",
+];
+
+/// The arguments given to criterion after `--`.
+fn criterion_args(filter: Option<&str>, quick: bool) -> Vec<String> {
+    let mut args: Vec<String> = filter.into_iter().map(String::from).collect();
+    if quick {
+        args.extend(QUICK_ARGS.iter().map(|s| (*s).to_string()));
+    }
+    args
+}
+
+fn baseline_path(dir: &Path, name: &str) -> Result<PathBuf> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        || name.starts_with('.')
+    {
+        return Err(Failure::new(format!(
+            "baseline name `{name}` must be letters, digits, `-`, `_` or `.` (see `cargo xtask bench --help`)"
+        )));
+    }
+    Ok(dir.join("baselines").join(format!("{name}.json")))
+}
+
+/// Entry point.
+pub fn run(args: &[String]) -> Result<()> {
+    let Some(p) = flags::parse_or_help(&SPEC, args)? else {
+        return Ok(());
+    };
+    let filter = p.positional.first().cloned();
+    let quick = p.switch("--quick");
+    let threshold = p.number::<f64>(&SPEC, "--threshold")?.unwrap_or(10.0);
+    if !(threshold.is_finite() && threshold >= 0.0) {
+        return Err(Failure::new(format!(
+            "`--threshold` must be a percentage >= 0, got {threshold} (see `cargo xtask bench --help`)"
+        )));
+    }
+    if p.switch("--threshold") && !p.switch("--baseline") {
+        warn("`--threshold` has no effect without `--baseline`");
+    }
+
+    let ws = Workspace::load()?;
+    let out = ws.out_dir("bench");
+    let criterion_dir = ws.target_directory.join("criterion");
+
+    // Fail before measuring anything if the baseline is missing.
+    let baseline = match p.value("--baseline") {
+        Some(name) => {
+            let path = baseline_path(&out, name)?;
+            if !path.is_file() {
+                return Err(Failure::missing(
+                    format!("no baseline named `{name}` at {}", path.display()),
+                    format!("cargo xtask bench --save {name}"),
+                ));
+            }
+            let base = Results::from_json(&util::read(&path)?).map_err(|e| {
+                Failure::new(format!("cannot read baseline {}: {e}", path.display()))
+            })?;
+            Some((name.to_string(), base))
+        }
+        None => None,
+    };
+    let save = p
+        .value("--save")
+        .map(|n| baseline_path(&out, n))
+        .transpose()?;
+
+    let ran: Option<HashSet<String>> = if p.switch("--no-run") {
+        None
+    } else {
+        Some(run_targets(
+            &ws,
+            p.value("--bench"),
+            filter.as_deref(),
+            quick,
+            &criterion_dir,
+            &out,
+        )?)
+    };
+
+    let mut measurements = criterion::read_all(&criterion_dir)?;
+    if let Some(ran) = &ran {
+        measurements.retain(|m| ran.contains(&m.id));
+        let found: HashSet<&str> = measurements.iter().map(|m| m.id.as_str()).collect();
+        for id in ran.iter().filter(|id| !found.contains(id.as_str())) {
+            warn(format!(
+                "no results for `{id}` under {}",
+                criterion_dir.display()
+            ));
+        }
+    }
+    if measurements.is_empty() {
+        return Err(Failure::new(match (&ran, &filter) {
+            (Some(_), Some(f)) => format!("no benchmark matched the filter `{f}`"),
+            (Some(_), None) => "the bench targets ran no benchmarks".to_string(),
+            (None, _) => format!(
+                "no criterion results under {} (run `cargo xtask bench` first)",
+                criterion_dir.display()
+            ),
+        }));
+    }
+
+    progress("collecting machine facts");
+    let mut results = Results::new(Machine::detect()?, filter, quick, measurements);
+    let regressed = match &baseline {
+        Some((name, base)) => {
+            if base.machine.cpu != results.machine.cpu
+                || base.machine.simd_level != results.machine.simd_level
+            {
+                warn(format!(
+                    "baseline `{name}` was measured on another machine ({}, {}); changes may not mean much",
+                    base.machine.cpu, base.machine.simd_level
+                ));
+            }
+            let r = results.compare(name, base, threshold);
+            let compared = results
+                .benchmarks
+                .iter()
+                .filter(|e| e.change.is_some())
+                .count();
+            if compared == 0 {
+                warn(format!(
+                    "baseline `{name}` has none of this run's benchmarks"
+                ));
+            }
+            r
+        }
+        None => Vec::new(),
+    };
+
+    util::write(&out.join("report.md"), &report::markdown(&results))?;
+    util::write(&out.join("index.html"), &report::html(&results))?;
+    util::write(&out.join("results.json"), &results.to_json())?;
+    if let Some(path) = &save {
+        util::write(path, &results.to_json())?;
+        progress(format!("saved baseline {}", path.display()));
+    }
+    print_summary(&results);
+    progress(format!(
+        "{} benchmarks in {} groups; report: {}",
+        results.benchmarks.len(),
+        results.groups().len(),
+        out.join("index.html").display()
+    ));
+    progress(format!(
+        "also {} and {}",
+        out.join("report.md").display(),
+        out.join("results.json").display()
+    ));
+    if regressed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::found(format!(
+            "{} regression(s) against baseline `{}` (threshold {threshold}%): {}",
+            regressed.len(),
+            baseline.as_ref().map_or("", |(n, _)| n.as_str()),
+            regressed.join(", ")
+        )))
+    }
+}
+
+fn print_summary(r: &Results) {
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    for e in &r.benchmarks {
+        let mut line = format!(
+            "{:<48} {:>12}",
+            e.measurement.id,
+            util::human_ns(e.measurement.median.point)
+        );
+        if let Some(x) = e.vs_naive {
+            line.push_str(&format!("  {x:>6.2}× naive"));
+        }
+        if let Some(c) = &e.change {
+            line.push_str(&format!("  {:+.1}% {}", c.percent, c.verdict.as_str()));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// Runs every selected bench target; returns the ids criterion reported benchmarking.
+fn run_targets(
+    ws: &Workspace,
+    only: Option<&str>,
+    filter: Option<&str>,
+    quick: bool,
+    criterion_dir: &Path,
+    out: &Path,
+) -> Result<HashSet<String>> {
+    let pkg = ws
+        .package(PACKAGE)
+        .ok_or_else(|| Failure::new(format!("package `{PACKAGE}` is not in this workspace")))?;
+    let mut targets = pkg.targets_of("bench");
+    targets.sort_unstable();
+    if let Some(only) = only {
+        if !targets.contains(&only) {
+            return Err(Failure::new(format!(
+                "`{PACKAGE}` has no bench target `{only}` (it has: {})",
+                if targets.is_empty() {
+                    "none".into()
+                } else {
+                    targets.join(", ")
+                }
+            )));
+        }
+        targets = vec![only];
+    }
+    if targets.is_empty() {
+        return Err(Failure::new(format!(
+            "`{PACKAGE}` has no bench targets yet: add a `[[bench]]` with `harness = false` to benches/Cargo.toml"
+        )));
+    }
+    let logs = out.join("logs");
+    util::create_dir(&logs)?;
+    let mut ran = HashSet::new();
+    let n = targets.len();
+    for (k, target) in targets.iter().enumerate() {
+        progress(format!(
+            "[{}/{n}] bench target `{target}`: building and running",
+            k + 1
+        ));
+        let log_path = logs.join(format!("{target}.log"));
+        let ids = run_target(target, filter, quick, criterion_dir, &log_path, k + 1, n)?;
+        progress(format!(
+            "[{}/{n}] `{target}`: {} benchmarks (log: {})",
+            k + 1,
+            ids.len(),
+            log_path.display()
+        ));
+        ran.extend(ids);
+    }
+    Ok(ran)
+}
+
+/// Calls `f` with each line of `r`, splitting on `\n` and on `\r` (criterion redraws its
+/// progress line with `\r` when it thinks it writes to a terminal).
+fn for_each_line(mut r: impl BufRead, mut f: impl FnMut(String)) {
+    let mut line = Vec::new();
+    loop {
+        let (done, used) = match r.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(buf) => match buf.iter().position(|&b| b == b'\n' || b == b'\r') {
+                Some(i) => {
+                    line.extend_from_slice(&buf[..i]);
+                    (true, i + 1)
+                }
+                None => {
+                    line.extend_from_slice(buf);
+                    (false, buf.len())
+                }
+            },
+        };
+        r.consume(used);
+        if done {
+            f(String::from_utf8_lossy(&line).into_owned());
+            line.clear();
+        }
+    }
+    if !line.is_empty() {
+        f(String::from_utf8_lossy(&line).into_owned());
+    }
+}
+
+fn run_target(
+    target: &str,
+    filter: Option<&str>,
+    quick: bool,
+    criterion_dir: &Path,
+    log_path: &Path,
+    k: usize,
+    n: usize,
+) -> Result<Vec<String>> {
+    let mut cmd = util::cargo();
+    cmd.args(["bench", "-p", PACKAGE, "--bench", target, "--"])
+        .args(criterion_args(filter, quick))
+        .env("CRITERION_HOME", criterion_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if quick {
+        cmd.env("PERFKIT_BENCH_QUICK", "1");
+    }
+    let shown = util::display(&cmd);
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Failure::new(format!("cannot run `{shown}`: {e}")))?;
+    let mut log =
+        std::fs::File::create(log_path).map_err(|e| Failure::io("create", log_path, &e))?;
+    let _ = writeln!(log, "$ {shown}");
+
+    // Criterion prints results on stdout and progress on stderr: read stdout on a thread,
+    // echo its result lines, and keep both in the log.
+    let stdout = child.stdout.take().expect("piped");
+    let echo = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        for line in BufReader::new(stdout)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
+            let t = line.trim_start();
+            let noise = t.is_empty()
+                || t.starts_with("Found ")
+                || t.contains("%) high ")
+                || t.contains("%) low ");
+            if !noise {
+                println!("    {line}");
+            }
+            kept.push(line);
+        }
+        kept
+    });
+
+    let mut ids: Vec<String> = Vec::new();
+    let mut stderr_lines = Vec::new();
+    let stderr = BufReader::new(child.stderr.take().expect("piped"));
+    for_each_line(stderr, |line| {
+        if let Some(id) = criterion::progress_id(&line) {
+            if ids.last().map(String::as_str) != Some(id) {
+                progress(format!(
+                    "[{k}/{n} {target}] group `{}`: {id}",
+                    criterion::group_of(id)
+                ));
+                ids.push(id.to_string());
+            }
+        } else {
+            let t = line.trim_start();
+            if t.starts_with("Compiling ") || t.starts_with("error") || t.starts_with("Finished ") {
+                eprintln!("    {t}");
+            }
+        }
+        stderr_lines.push(line);
+    });
+    let status = child
+        .wait()
+        .map_err(|e| Failure::new(format!("cannot wait for `{shown}`: {e}")))?;
+    let stdout_lines = echo.join().unwrap_or_default();
+    for l in stderr_lines.iter().chain(&stdout_lines) {
+        let _ = writeln!(log, "{l}");
+    }
+    if !status.success() {
+        for l in stderr_lines.iter().rev().take(15).rev() {
+            eprintln!("    | {l}");
+        }
+        return Err(Failure::new(format!(
+            "`{shown}` failed ({status}); full output in {}",
+            log_path.display()
+        )));
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn criterion_arguments() {
+        assert!(criterion_args(None, false).is_empty());
+        assert_eq!(criterion_args(Some("sum_f32"), false), ["sum_f32"]);
+        assert_eq!(
+            criterion_args(Some("^dot"), true),
+            [
+                "^dot",
+                "--warm-up-time",
+                "0.3",
+                "--measurement-time",
+                "1",
+                "--sample-size",
+                "20"
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_split_on_cr_and_lf() {
+        let mut lines = Vec::new();
+        let input: &[u8] = b"Benchmarking a\rBenchmarking a: Analyzing\nx\r\ntail";
+        for_each_line(BufReader::with_capacity(3, input), |l| lines.push(l));
+        assert_eq!(
+            lines,
+            [
+                "Benchmarking a",
+                "Benchmarking a: Analyzing",
+                "x",
+                "",
+                "tail"
+            ]
+        );
+    }
+
+    #[test]
+    fn baseline_names_are_file_names() {
+        let dir = Path::new("/t");
+        assert_eq!(
+            baseline_path(dir, "main").unwrap(),
+            Path::new("/t/baselines/main.json")
+        );
+        assert!(baseline_path(dir, "v1.2_rc-3").is_ok());
+        for bad in ["", "../x", "a/b", ".hidden", "a b"] {
+            assert!(baseline_path(dir, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn flag_errors() {
+        let args = |s: &[&str]| s.iter().map(|a| (*a).to_string()).collect::<Vec<_>>();
+        let e = run(&args(&["--threshold", "lots"])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "`--threshold` expects a number, got `lots` (see `cargo xtask bench --help`)"
+        );
+        assert_eq!(e.code, 2);
+        let e = run(&args(&["--threshold", "-3"])).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("`--threshold` must be a percentage >= 0")
+        );
+        assert!(
+            run(&args(&["a", "b"]))
+                .unwrap_err()
+                .message
+                .starts_with("unexpected argument `b`")
+        );
+        assert!(run(&args(&["--help"])).is_ok());
+    }
+}

@@ -1,0 +1,195 @@
+//! `cargo xtask doctor`: every tool perfkit's tasks use, found or not, with the command that
+//! installs what is missing. Exits 1 when anything is missing.
+
+use std::process::Command;
+
+use crate::flags::{self, Spec};
+use crate::machine::{self, RustcInfo};
+use crate::pgo;
+use crate::util::{self, Failure, Result, probe};
+
+const SPEC: Spec = Spec {
+    command: "doctor",
+    usage: "",
+    about: "check rustc/LLVM, llvm-profdata, cargo-bloat, nightly + Miri, cargo-fuzz, \
+            valgrind and the SIMD level; print the install command for anything missing",
+    flags: &[],
+    positional: &[],
+    trailing: None,
+    build_target: false,
+};
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// What was checked.
+    pub name: &'static str,
+    /// What was found, or why not.
+    pub found: std::result::Result<String, String>,
+    /// The install command, for a missing tool.
+    pub fix: Option<String>,
+    /// What needs it.
+    pub used_by: &'static str,
+}
+
+impl Check {
+    fn line(&self) -> String {
+        match (&self.found, &self.fix) {
+            (Ok(v), _) => format!("  ok       {:<14} {v}", self.name),
+            (Err(why), Some(fix)) => format!(
+                "  MISSING  {:<14} {why} (needed by {}; install: `{fix}`)",
+                self.name, self.used_by
+            ),
+            (Err(why), None) => format!(
+                "  MISSING  {:<14} {why} (needed by {})",
+                self.name, self.used_by
+            ),
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+fn tool(name: &'static str, cmd: &mut Command, fix: &str, used_by: &'static str) -> Check {
+    Check {
+        name,
+        found: probe(cmd)
+            .map(|s| first_line(&s))
+            .ok_or_else(|| "not found".into()),
+        fix: Some(fix.into()),
+        used_by,
+    }
+}
+
+/// Entry point.
+pub fn run(args: &[String]) -> Result<()> {
+    let Some(_) = flags::parse_or_help(&SPEC, args)? else {
+        return Ok(());
+    };
+    let mut checks = Vec::new();
+    let rustc = RustcInfo::detect();
+    checks.push(Check {
+        name: "rustc",
+        found: rustc
+            .as_ref()
+            .map(|r| format!("{} ({}), LLVM {}", r.release, r.host, r.llvm))
+            .map_err(|e| e.message.clone()),
+        fix: Some("rustup show  # installs the pinned toolchain".into()),
+        used_by: "everything",
+    });
+    checks.push(match &rustc {
+        Ok(r) => Check {
+            name: "llvm-profdata",
+            found: pgo::find_llvm_profdata(r)
+                .map(|p| {
+                    format!(
+                        "{} (LLVM {} matches rustc)",
+                        p.display(),
+                        r.llvm_major().unwrap_or(0)
+                    )
+                })
+                .map_err(|e| e.message),
+            fix: Some("rustup component add llvm-tools".into()),
+            used_by: "cargo xtask pgo",
+        },
+        Err(_) => Check {
+            name: "llvm-profdata",
+            found: Err("cannot look without rustc".into()),
+            fix: Some("rustup component add llvm-tools".into()),
+            used_by: "cargo xtask pgo",
+        },
+    });
+    checks.push(tool(
+        "cargo-bloat",
+        util::cargo().args(["bloat", "--version"]),
+        "cargo install cargo-bloat --locked",
+        "cargo xtask bloat",
+    ));
+    checks.push(tool(
+        "nightly",
+        Command::new("rustup").args(["run", "nightly", "rustc", "--version"]),
+        "rustup toolchain install nightly",
+        "Miri and cargo-fuzz",
+    ));
+    checks.push(tool(
+        "miri",
+        Command::new("rustup").args(["run", "nightly", "cargo", "miri", "--version"]),
+        "rustup component add miri rust-src --toolchain nightly",
+        "`cargo +nightly miri test` on crates with unsafe code",
+    ));
+    checks.push(tool(
+        "cargo-fuzz",
+        util::cargo().args(["fuzz", "--version"]),
+        "cargo install cargo-fuzz --locked",
+        "the decoders' fuzz targets",
+    ));
+    checks.push(tool(
+        "valgrind",
+        Command::new("valgrind").arg("--version"),
+        "sudo apt-get install valgrind  # or your OS's package manager",
+        "cachegrind instruction counts and leak checks",
+    ));
+    let (level, source) = machine::simd_level();
+    checks.push(Check {
+        name: "SIMD level",
+        found: Ok(format!("{level} ({source})")),
+        fix: None,
+        used_by: "perfkit-simd's dispatch",
+    });
+
+    println!("perfkit doctor");
+    for c in &checks {
+        println!("{}", c.line());
+    }
+    let missing: Vec<&str> = checks
+        .iter()
+        .filter(|c| c.found.is_err())
+        .map(|c| c.name)
+        .collect();
+    if missing.is_empty() {
+        println!("everything perfkit's tasks use is installed");
+        Ok(())
+    } else {
+        Err(Failure::found(format!(
+            "missing: {} (install commands above)",
+            missing.join(", ")
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_carry_the_install_command() {
+        let missing = Check {
+            name: "cargo-bloat",
+            found: Err("not found".into()),
+            fix: Some("cargo install cargo-bloat --locked".into()),
+            used_by: "cargo xtask bloat",
+        };
+        assert_eq!(
+            missing.line(),
+            "  MISSING  cargo-bloat    not found (needed by cargo xtask bloat; install: `cargo install cargo-bloat --locked`)"
+        );
+        let ok = Check {
+            found: Ok("cargo-bloat 0.12.1".into()),
+            ..missing
+        };
+        assert_eq!(ok.line(), "  ok       cargo-bloat    cargo-bloat 0.12.1");
+        assert!(
+            tool("nope", &mut Command::new("/nonexistent/tool"), "x", "y")
+                .found
+                .is_err()
+        );
+        assert!(
+            run(&["--verbose".to_string()])
+                .unwrap_err()
+                .message
+                .starts_with("unknown flag")
+        );
+    }
+}

@@ -1,0 +1,495 @@
+//! What every subcommand shares: the failure type, progress lines, running tools, and the
+//! workspace's layout as cargo reports it.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+/// Why a subcommand stopped: one line for the user, and the process exit status.
+///
+/// Exit status 2 means the task could not run (bad flags, a missing tool, a failed build);
+/// 1 means it ran and found a problem (a regression, a budget exceeded, a missing tool in
+/// `doctor`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// What went wrong, one line.
+    pub message: String,
+    /// The command that fixes it, when there is one.
+    pub fix: Option<String>,
+    /// The process exit status.
+    pub code: u8,
+}
+
+impl Failure {
+    /// The task could not run (exit 2).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            fix: None,
+            code: 2,
+        }
+    }
+
+    /// A tool or file is missing; `fix` is the command that provides it (exit 2).
+    pub fn missing(message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            fix: Some(fix.into()),
+            ..Self::new(message)
+        }
+    }
+
+    /// The task ran and found a problem (exit 1).
+    pub fn found(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            ..Self::new(message)
+        }
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(what: &str, path: &Path, err: &io::Error) -> Self {
+        Self::new(format!("cannot {what} {}: {err}", path.display()))
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(fix) = &self.fix {
+            write!(f, " (fix: `{fix}`)")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every subcommand returns this.
+pub type Result<T> = std::result::Result<T, Failure>;
+
+/// A progress line on stderr, so stdout stays clean for reports.
+pub fn progress(msg: impl fmt::Display) {
+    eprintln!("==> {msg}");
+}
+
+/// A warning line on stderr.
+pub fn warn(msg: impl fmt::Display) {
+    eprintln!("warning: {msg}");
+}
+
+/// `cargo`, as the `CARGO` environment variable names it (the cargo running `cargo xtask`).
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// `rustc`, as `RUSTC` names it, else the one on `PATH` (rustup honours the toolchain pin).
+pub fn rustc() -> Command {
+    Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+}
+
+/// A command line as the user would type it, for messages.
+pub fn display(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        let a = a.to_string_lossy();
+        s.push(' ');
+        if a.contains(' ') || a.is_empty() {
+            s.push_str(&format!("'{a}'"));
+        } else {
+            s.push_str(&a);
+        }
+    }
+    s
+}
+
+/// Runs `cmd` with inherited stdio; a non-zero exit is a failure naming the command.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd
+        .status()
+        .map_err(|e| Failure::new(format!("cannot run `{}`: {e}", display(cmd))))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "`{}` failed ({status})",
+            display(cmd)
+        )))
+    }
+}
+
+/// Runs `cmd` and returns its stdout; a non-zero exit is a failure with stderr's last line.
+pub fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Failure::new(format!("cannot run `{}`: {e}", display(cmd))))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        Err(Failure::new(format!(
+            "`{}` failed ({}): {last}",
+            display(cmd),
+            out.status
+        )))
+    }
+}
+
+/// Runs `cmd` and returns its stdout, or `None` if it cannot run or fails (for probes).
+pub fn probe(cmd: &mut Command) -> Option<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Creates `dir` and its parents.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Failure::io("create", dir, &e))
+}
+
+/// Writes `contents` to `path`, creating the parent directory.
+pub fn write(path: &Path, contents: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        create_dir(dir)?;
+    }
+    std::fs::write(path, contents).map_err(|e| Failure::io("write", path, &e))
+}
+
+/// Reads `path` to a string.
+pub fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| Failure::io("read", path, &e))
+}
+
+/// The workspace as `cargo metadata --no-deps` describes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Workspace {
+    /// The directory holding the root Cargo.toml.
+    pub workspace_root: PathBuf,
+    /// `target/` (or `CARGO_TARGET_DIR`).
+    pub target_directory: PathBuf,
+    /// The member packages.
+    pub packages: Vec<Package>,
+}
+
+/// One member package.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Package {
+    /// Its name.
+    pub name: String,
+    /// Its build targets.
+    pub targets: Vec<Target>,
+}
+
+/// One build target of a package.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Target {
+    /// Its name.
+    pub name: String,
+    /// `lib`, `bin`, `example`, `bench`, `test`, ...
+    pub kind: Vec<String>,
+}
+
+impl Workspace {
+    /// Asks cargo.
+    pub fn load() -> Result<Self> {
+        let json = output(
+            cargo()
+                .args(["metadata", "--format-version", "1", "--no-deps"])
+                .current_dir(env!("CARGO_MANIFEST_DIR")),
+        )?;
+        serde_json::from_str(&json)
+            .map_err(|e| Failure::new(format!("cannot read `cargo metadata` output: {e}")))
+    }
+
+    /// `target/perfkit/<task>`.
+    pub fn out_dir(&self, task: &str) -> PathBuf {
+        self.target_directory.join("perfkit").join(task)
+    }
+
+    /// The package called `name`.
+    pub fn package(&self, name: &str) -> Option<&Package> {
+        self.packages.iter().find(|p| p.name == name)
+    }
+}
+
+impl Package {
+    /// The names of this package's targets of `kind` (`bench`, `example`, `bin`).
+    pub fn targets_of(&self, kind: &str) -> Vec<&str> {
+        self.targets
+            .iter()
+            .filter(|t| t.kind.iter().any(|k| k == kind))
+            .map(|t| t.name.as_str())
+            .collect()
+    }
+}
+
+/// Examples `pgo` and `bloat` use, in order, when no target is named: the flagship example
+/// once it exists, else the small workload that stands in for it.
+pub const DEFAULT_EXAMPLES: [&str; 2] = ["metrics_pipeline", "pgo_workload"];
+/// The package those examples live in.
+pub const DEFAULT_PACKAGE: &str = "perfkit";
+
+/// A binary to build: `--example NAME` or `--bin NAME` of a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildTarget {
+    /// The package.
+    pub package: String,
+    /// `example` or `bin`.
+    pub kind: &'static str,
+    /// The target's name.
+    pub name: String,
+}
+
+impl BuildTarget {
+    /// `-p PKG --example NAME` (or `--bin NAME`).
+    pub fn cargo_args(&self) -> Vec<String> {
+        vec![
+            "-p".into(),
+            self.package.clone(),
+            format!("--{}", self.kind),
+            self.name.clone(),
+        ]
+    }
+
+    /// The target `--example`/`--bin`/`--package` name, or the default example.
+    pub fn resolve(ws: &Workspace, p: &crate::flags::Parsed) -> Result<Self> {
+        let pkg_flag = p.value("--package");
+        let (kind, name) = match (p.value("--example"), p.value("--bin")) {
+            (Some(e), _) => ("example", Some(e)),
+            (None, Some(b)) => ("bin", Some(b)),
+            (None, None) => ("example", None),
+        };
+        let candidates: Vec<&Package> = match pkg_flag {
+            Some(pk) => vec![
+                ws.package(pk)
+                    .ok_or_else(|| Failure::new(format!("no package `{pk}` in this workspace")))?,
+            ],
+            None if name.is_none() => vec![ws.package(DEFAULT_PACKAGE).ok_or_else(|| {
+                Failure::new(format!("no package `{DEFAULT_PACKAGE}`; name one with -p"))
+            })?],
+            None => ws.packages.iter().collect(),
+        };
+        let name = match name {
+            Some(n) => n.to_string(),
+            None => {
+                let have = candidates[0].targets_of("example");
+                DEFAULT_EXAMPLES
+                    .iter()
+                    .find(|e| have.contains(e))
+                    .map(|e| (*e).to_string())
+                    .ok_or_else(|| {
+                        Failure::new(format!(
+                            "package `{}` has none of the default examples ({}); name one with --example or --bin",
+                            candidates[0].name,
+                            DEFAULT_EXAMPLES.join(", ")
+                        ))
+                    })?
+            }
+        };
+        let owners: Vec<&str> = candidates
+            .iter()
+            .filter(|pk| pk.targets_of(kind).contains(&name.as_str()))
+            .map(|pk| pk.name.as_str())
+            .collect();
+        match owners.as_slice() {
+            [one] => Ok(Self {
+                package: (*one).to_string(),
+                kind,
+                name,
+            }),
+            [] => Err(Failure::new(format!(
+                "no {kind} named `{name}` in {}",
+                pkg_flag.map_or_else(
+                    || "this workspace".to_string(),
+                    |p| format!("package `{p}`")
+                )
+            ))),
+            many => Err(Failure::new(format!(
+                "{kind} `{name}` exists in several packages ({}); pick one with -p",
+                many.join(", ")
+            ))),
+        }
+    }
+}
+
+/// A byte count for people: `812 B`, `97.4 KiB`, `3.21 MiB`.
+pub fn human_bytes(n: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let f = n as f64;
+    if f < KIB {
+        format!("{n} B")
+    } else if f < KIB * KIB {
+        format!("{:.1} KiB", f / KIB)
+    } else {
+        format!("{:.2} MiB", f / (KIB * KIB))
+    }
+}
+
+/// A duration in nanoseconds for people: `338.4 ns`, `2.106 µs`, `18.74 ms`, `1.234 s`.
+pub fn human_ns(ns: f64) -> String {
+    let (v, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    // Four significant figures, like criterion.
+    if v >= 100.0 {
+        format!("{v:.1} {unit}")
+    } else if v >= 10.0 {
+        format!("{v:.2} {unit}")
+    } else {
+        format!("{v:.3} {unit}")
+    }
+}
+
+/// The median of `xs` (the mean of the middle two for an even count); `None` when empty.
+pub fn median(xs: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_is_one_line_with_its_fix() {
+        let f = Failure::missing(
+            "cargo-bloat is not installed",
+            "cargo install cargo-bloat --locked",
+        );
+        assert_eq!(
+            f.to_string(),
+            "error: cargo-bloat is not installed (fix: `cargo install cargo-bloat --locked`)"
+        );
+        assert_eq!(f.code, 2);
+        assert_eq!(Failure::found("2 regressions").code, 1);
+        assert!(!f.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human_bytes(812), "812 B");
+        assert_eq!(human_bytes(99_737), "97.4 KiB");
+        assert_eq!(human_bytes(3_365_000), "3.21 MiB");
+        assert_eq!(human_ns(338.38), "338.4 ns");
+        assert_eq!(human_ns(2105.8), "2.106 µs");
+        assert_eq!(human_ns(18_744.0), "18.74 µs");
+        assert_eq!(human_ns(1.234e9), "1.234 s");
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+    }
+
+    fn workspace() -> Workspace {
+        let pkg = |name: &str, targets: &[(&str, &str)]| Package {
+            name: name.into(),
+            targets: targets
+                .iter()
+                .map(|(n, k)| Target {
+                    name: (*n).into(),
+                    kind: vec![(*k).into()],
+                })
+                .collect(),
+        };
+        Workspace {
+            workspace_root: "/w".into(),
+            target_directory: "/w/target".into(),
+            packages: vec![
+                pkg(
+                    "perfkit",
+                    &[("perfkit", "lib"), ("pgo_workload", "example")],
+                ),
+                pkg("tool", &[("tool", "bin"), ("demo", "example")]),
+                pkg("other", &[("demo", "example")]),
+            ],
+        }
+    }
+
+    fn resolve(args: &[&str]) -> Result<BuildTarget> {
+        let spec = crate::flags::Spec {
+            command: "t",
+            usage: "",
+            about: "",
+            flags: &[],
+            positional: &[],
+            trailing: None,
+            build_target: true,
+        };
+        let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
+        BuildTarget::resolve(&workspace(), &crate::flags::parse(&spec, &args)?)
+    }
+
+    #[test]
+    fn targets_resolve() {
+        let t = resolve(&[]).unwrap();
+        assert_eq!(
+            (t.package.as_str(), t.kind, t.name.as_str()),
+            ("perfkit", "example", "pgo_workload")
+        );
+        assert_eq!(
+            t.cargo_args(),
+            ["-p", "perfkit", "--example", "pgo_workload"]
+        );
+        let t = resolve(&["--bin", "tool"]).unwrap();
+        assert_eq!((t.package.as_str(), t.kind), ("tool", "bin"));
+        assert!(
+            resolve(&["--example", "demo"])
+                .unwrap_err()
+                .message
+                .contains("several packages (tool, other)")
+        );
+        assert_eq!(
+            resolve(&["--example", "demo", "-p", "other"])
+                .unwrap()
+                .package,
+            "other"
+        );
+        assert_eq!(
+            resolve(&["--bin", "nope"]).unwrap_err().message,
+            "no bin named `nope` in this workspace"
+        );
+        assert_eq!(
+            resolve(&["-p", "zzz"]).unwrap_err().message,
+            "no package `zzz` in this workspace"
+        );
+        assert!(
+            resolve(&["-p", "tool"])
+                .unwrap_err()
+                .message
+                .contains("none of the default examples")
+        );
+    }
+
+    #[test]
+    fn command_display_quotes_spaces() {
+        let mut c = Command::new("cargo");
+        c.args(["bench", "--", "a b"]);
+        assert_eq!(display(&c), "cargo bench -- 'a b'");
+    }
+}
