@@ -165,6 +165,9 @@ fn corrupt_frames_are_reported_at_their_offset_and_skipped_by_every_row() {
     assert_eq!((sink.rows, events), (0, 0));
 }
 
+/// A malformed-payload case: what it is, the payload, and the error it must give.
+type Case = (&'static str, Vec<u8>, fn(&PayloadError) -> bool);
+
 #[test]
 fn malformed_payloads_are_rejected_whole_by_every_row() {
     let base = {
@@ -181,7 +184,7 @@ fn malformed_payloads_are_rejected_whole_by_every_row() {
     // values 8 bytes | counts 01 00 | label 09.
     let values_at = 1 + 1 + 9 + 13 + 1 + 2 + 2;
     let counts_at = values_at + 8;
-    let cases: Vec<(&str, Vec<u8>, fn(&PayloadError) -> bool)> = vec![
+    let cases: Vec<Case> = vec![
         ("empty", vec![], |e| {
             matches!(
                 e,

@@ -215,7 +215,7 @@ impl Variant for Naive {
             }
             self.map
                 .entry((e.name.clone(), w))
-                .or_insert_with(Agg::new)
+                .or_default()
                 .add(e.value, &e.labels);
         }
         Ok(n)
@@ -385,7 +385,7 @@ impl<L: Labels> Variant for Fused<L> {
             }
             self.map
                 .entry((name.to_string(), w))
-                .or_insert_with(Agg::new)
+                .or_default()
                 .add(value, labels.as_ref());
         });
         Ok(cols.n)
