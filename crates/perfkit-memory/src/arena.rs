@@ -448,10 +448,8 @@ impl Arena {
     #[inline(never)]
     fn start_run(&self, p: *mut u8, drop: unsafe fn(*mut u8, usize), size: usize) {
         if let Some(done) = self.current.take() {
-            // SAFETY: `runs` is only accessed here and in `run_drops` (which has `&mut self`);
-            // no reference to it escapes and no user code runs while this one is alive
-            // (`Vec::push` may call the global allocator, which cannot reach this arena's
-            // private field).
+            // SAFETY: `runs` is only touched here and in `run_drops` (`&mut self`), no reference
+            // escapes, and `Vec::push` calls only the global allocator, which cannot reach it.
             unsafe { (*self.runs.get()).push(done) };
         }
         self.current.set(Some(DropRun {
@@ -477,11 +475,11 @@ impl Arena {
         runs.extend(current);
         // Newest run first; inside a run the lowest address is the newest value.
         for run in runs.iter().rev() {
-            // SAFETY: each run was recorded by `try_alloc_with_drop::<T>` for values it
-            // allocated and initialised (`DropRun` invariant; for zero-sized types `start` is
-            // the first value's pointer from bumpalo, so it is aligned and non-null); taking
-            // the runs out of the arena above means none of them can be dropped twice, and
-            // `&mut self` means no reference to them is alive.
+            // Each run was recorded by `try_alloc_with_drop::<T>` for values it allocated and
+            // initialised (`DropRun` invariant; for zero-sized types `start` is the first
+            // value's pointer from bumpalo, so it is aligned and non-null).
+            // SAFETY: the runs hold initialised values (above); they were taken out of the
+            // arena, so none is dropped twice; `&mut self` means none is borrowed.
             unsafe { (run.drop)(run.start, run.len) };
         }
         // Keep the allocation of the run list for the next round.

@@ -467,10 +467,12 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
     let base = out.len();
     let mut produced = 0;
     let mut pos = 0;
-    // SAFETY: the loop condition keeps 16 readable bytes at `pos` and 16 writable slots at
+    // The loop condition keeps 16 readable bytes at `pos` and 16 writable slots at
     // `produced` (within the `room` the caller reserved); every store writes at most 16
     // elements; `PLANS` entries never consume more than 12 bytes nor claim more lanes than the
-    // shuffle fills; the CPU features are the caller's precondition.
+    // shuffle fills.
+    // SAFETY: every load and store stays in bounds (above); the CPU features are the caller's
+    // precondition.
     unsafe {
         let dst0 = out.as_mut_ptr().add(base);
         let low7 = _mm_set1_epi16(0x7f);
