@@ -54,9 +54,10 @@ pub fn criterion() -> Criterion {
     let quick = std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0");
     let c = Criterion::default().noise_threshold(0.03);
     if quick {
-        c.warm_up_time(Duration::from_millis(300))
-            .measurement_time(Duration::from_secs(1))
-            .sample_size(20)
+        c.warm_up_time(Duration::from_millis(100))
+            .measurement_time(Duration::from_millis(500))
+            .sample_size(10)
+            .nresamples(10_000)
     } else {
         c
     }

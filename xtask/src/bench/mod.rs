@@ -70,13 +70,15 @@ const SPEC: Spec = Spec {
 
 /// Criterion flags for `--quick` (the same shortening `perfkit_benches::criterion()` applies
 /// under `PERFKIT_BENCH_QUICK=1`, passed explicitly so any criterion target honours it).
-const QUICK_ARGS: [&str; 6] = [
+const QUICK_ARGS: [&str; 8] = [
     "--warm-up-time",
-    "0.3",
+    "0.1",
     "--measurement-time",
-    "1",
+    "0.5",
     "--sample-size",
-    "20",
+    "10",
+    "--nresamples",
+    "10000",
 ];
 
 /// The arguments given to criterion after `--`.
@@ -442,11 +444,13 @@ mod tests {
             [
                 "^dot",
                 "--warm-up-time",
-                "0.3",
+                "0.1",
                 "--measurement-time",
-                "1",
+                "0.5",
                 "--sample-size",
-                "20"
+                "10",
+                "--nresamples",
+                "10000"
             ]
         );
     }
