@@ -44,9 +44,11 @@ fn shapes() -> Vec<(&'static str, Vec<u64>)> {
 fn group<'a>(c: &'a mut Criterion, name: &str, elements: usize) -> BenchmarkGroup<'a, WallTime> {
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(elements as u64));
-    g.sample_size(30);
-    g.warm_up_time(Duration::from_secs(1));
-    g.measurement_time(Duration::from_secs(3));
+    if !perfkit_benches::quick() {
+        g.sample_size(30);
+        g.warm_up_time(Duration::from_secs(1));
+        g.measurement_time(Duration::from_secs(3));
+    }
     g
 }
 

@@ -32,6 +32,9 @@ const SMALL_SIZES: [usize; 2] = [4096, 262_144];
 /// memory-bound size, where one iteration takes milliseconds, gets fewer, longer samples.
 fn size_config(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
     group.sampling_mode(SamplingMode::Flat);
+    if perfkit_benches::quick() {
+        return;
+    }
     if n >= 1 << 24 {
         group
             .sample_size(20)
@@ -483,9 +486,8 @@ fn bench_others(c: &mut Criterion) {
 }
 
 fn main() {
-    let quick = std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0");
     let mut c = perfkit_benches::criterion();
-    if !quick {
+    if !perfkit_benches::quick() {
         // Many contenders per group: a short warm-up; `size_config` sets the sampling.
         c = c.warm_up_time(Duration::from_millis(500));
     }

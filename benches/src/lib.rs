@@ -45,15 +45,22 @@ pub fn contender_kind(name: &str) -> ContenderKind {
     }
 }
 
+/// Whether this is a quick run (`PERFKIT_BENCH_QUICK=1`, set by `cargo xtask bench --quick`).
+/// Bench targets that tune a group's sampling (sample count, measurement time) skip that in a
+/// quick run, because a group's own settings take precedence over criterion's command line.
+#[must_use]
+pub fn quick() -> bool {
+    std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0")
+}
+
 /// The criterion configuration every bench target uses.
 ///
 /// With `PERFKIT_BENCH_QUICK=1` in the environment (set by `cargo xtask bench --quick`)
 /// warm-up and measurement are shortened so the whole suite runs in a few minutes.
 #[must_use]
 pub fn criterion() -> Criterion {
-    let quick = std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0");
     let c = Criterion::default().noise_threshold(0.03);
-    if quick {
+    if quick() {
         c.warm_up_time(Duration::from_millis(100))
             .measurement_time(Duration::from_millis(500))
             .sample_size(10)
