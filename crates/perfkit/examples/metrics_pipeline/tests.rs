@@ -10,10 +10,22 @@ use crate::model::{
 use crate::variants::{ROWS, check};
 use crate::{run_row, survey};
 
+/// Held by every test that flips the allocator switch (each row run sets it), so that a test
+/// asserting where new blocks come from is not raced by a row starting on another test thread.
+static SWITCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn switch_lock() -> std::sync::MutexGuard<'static, ()> {
+    // A test that failed while holding the lock leaves nothing to repair.
+    SWITCH
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Runs every row over `input`; asserts they agree and returns the common sink and the
 /// events each row accepted.
 fn all_rows_agree(input: &[u8]) -> (Sink, u64) {
     let (frames, _) = survey(input);
+    let _switch = switch_lock();
     let results: Vec<_> = ROWS.iter().map(|row| run_row(row, input, frames)).collect();
     for r in &results {
         assert_eq!(
@@ -313,10 +325,11 @@ fn malformed_payloads_are_rejected_whole_by_every_row() {
 #[test]
 fn blocks_are_freed_by_the_allocator_that_made_them_whatever_the_switch_says() {
     use crate::alloc::{owned_by_mimalloc, use_mimalloc};
-    // Other tests may flip the switch concurrently; that only changes where new blocks come
-    // from, which is exactly what this test checks is harmless.
+    // Rows run by other tests flip the switch too; hold it while asserting where blocks land.
+    let _switch = switch_lock();
     use_mimalloc(false);
     let from_system: Vec<Vec<u8>> = (0..40).map(|i| vec![7u8; 1 << (i % 22)]).collect();
+    assert!(from_system.iter().all(|v| !owned_by_mimalloc(v.as_ptr())));
     use_mimalloc(true);
     let mut from_mimalloc: Vec<Vec<u8>> = (0..40).map(|i| vec![9u8; 1 << (i % 22)]).collect();
     assert!(from_mimalloc.iter().all(|v| owned_by_mimalloc(v.as_ptr())));
