@@ -57,7 +57,12 @@
 //! Vector levels hold lane `g` in lane `g % W` of accumulator `g / W` (`W` lanes per
 //! register: 4 `zmm`, 8 `ymm` or 16 `xmm` accumulators), and mask or blend the last
 //! partial vector so the other lanes are untouched; the scalar level keeps an array of `L`
-//! accumulators. Each step is one IEEE-754 operation with the same operands at every level,
+//! accumulators. On long inputs the AVX2 and AVX-512 levels start their loop at the first
+//! register-aligned element `h` (a load that crosses a cache line costs two): their
+//! accumulators then hold the lanes rotated by `h`, and the first `h` elements start
+//! their lanes in the last accumulator. A rotation changes no bit of the result: each tree
+//! step adds the same pairs of lanes `{k, k + half}` (only their positions rotate), and
+//! IEEE addition is commutative. Each step is one IEEE-754 operation with the same operands at every level,
 //! hence the same bits (for results that are not NaN; a NaN result is NaN everywhere).
 //! The `*_accurate` sums use the same scheme with 32 (f32) or 16 (f64) lanes of
 //! (sum, compensation) pairs. The `*_relaxed` variants drop the guarantee (per-level layout,

@@ -320,6 +320,10 @@ unsafe fn tree<V: Copy, const K: usize>(acc: &mut [V; K], op: impl Fn(V, V) -> V
     }
 }
 
+/// The reductions align their loads (see [`FloatVec::ALIGN`]) only for inputs of at least
+/// this many blocks of `K * LANES` elements: shorter ones gain too little to repay the head.
+const ALIGN_MIN_BLOCKS: usize = 2;
+
 /// A float reduction ([`Sum`], [`Dot`], [`L2`]) over `K` accumulators of `V`.
 ///
 /// The layout, with `L = K * V::LANES` lanes: element `i` is added into lane `i % L`, in
@@ -376,10 +380,38 @@ pub(crate) unsafe fn reduce<V: FloatVec, R: Reduction, const K: usize, const STR
         }
     };
     // SAFETY: the CPU runs V's level.
-    let mut acc = [unsafe { V::splat(V::Elem::NEG_ZERO) }; K];
+    let neg_zero = unsafe { V::splat(V::Elem::NEG_ZERO) };
+    let mut acc = [neg_zero; K];
     let block = K * w;
-    let full = n - n % block;
-    let mut i = 0;
+    // Aligned loads (levels with `V::ALIGN`, inputs of a few blocks): the vector loop starts
+    // at element `h`, the first of `a` on an `ALIGN` boundary. Then accumulator lane `P`
+    // (lane `P % w` of `acc[P / w]`) holds layout lane `(P + h) % L`: the layout rotated by
+    // `h` lanes. Elements `0..h` are the first of layout lanes `0..h`, which sit in the last
+    // `h` lanes of `acc[K - 1]`; `-0.0 + t == t`, so they start those lanes as they are.
+    // Every lane still receives its elements in increasing order. The rotation needs no
+    // undoing: a pairwise tree step on a rotated array gives the rotated result (the pairs
+    // `{g, g + L/2}` are the same sets of lanes, and IEEE addition is commutative), so the
+    // tree of a rotated array has the same bits.
+    let h = if n >= ALIGN_MIN_BLOCKS * block {
+        V::align_head(pa)
+    } else {
+        0
+    };
+    if h > 0 {
+        debug_assert!(h < w);
+        // SAFETY: `h < w <= n` elements from 0 are in bounds of both; the CPU runs V's level.
+        unsafe {
+            let x = V::load_partial_high(pa, h);
+            let y = if R::PAIRED {
+                V::load_partial_high(pb, h)
+            } else {
+                x
+            };
+            acc[K - 1] = neg_zero.blend_first(step(neg_zero, x, y), w - h);
+        }
+    }
+    let full = h + (n - h) / block * block;
+    let mut i = h;
     while i < full {
         for (k, lane) in acc.iter_mut().enumerate() {
             // `i + k * w + w <= i + block <= full <= n`.

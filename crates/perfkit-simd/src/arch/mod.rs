@@ -134,6 +134,40 @@ pub(crate) unsafe trait FloatVec: Copy {
     unsafe fn reduce_max(self) -> Self::Elem;
     /// Writes the lanes to `out[..LANES]` (`out` holds at least `LANES`).
     unsafe fn to_lanes(self, out: &mut [Self::Elem; 16]);
+
+    /// The alignment in bytes (the register width) that the reductions give their vector
+    /// loads, at levels where a load that crosses a cache line costs a second load (`ymm`
+    /// and `zmm`); `0` where unaligned loads cost no more (the reductions do not peel).
+    const ALIGN: usize = 0;
+
+    /// How many elements from `p` to the next [`ALIGN`](FloatVec::ALIGN)-byte boundary
+    /// (`0` when `p` is on one, or when the level does not align): less than `LANES` for
+    /// a `p` aligned to its element type.
+    #[inline(always)]
+    fn align_head(p: *const Self::Elem) -> usize {
+        if Self::ALIGN == 0 {
+            0
+        } else {
+            (p.addr().wrapping_neg() % Self::ALIGN) / core::mem::size_of::<Self::Elem>()
+        }
+    }
+
+    /// Loads `len` elements (`0 < len < LANES`) from `p` into the **last** `len` lanes, in
+    /// order (element `j` in lane `LANES - len + j`); the other lanes hold zeros (of either
+    /// sign). Reads nothing past `p + len`.
+    ///
+    /// The default goes through a stack buffer; levels that align override it.
+    #[inline(always)]
+    unsafe fn load_partial_high(p: *const Self::Elem, len: usize) -> Self {
+        debug_assert!(0 < len && len < Self::LANES && Self::LANES <= 16);
+        let mut buf = [Self::Elem::NEG_ZERO; 16];
+        // SAFETY: `p` is valid for `len` reads (caller); `LANES - len + len <= 16` elements
+        // of `buf` are written and `LANES <= 16` read; the CPU runs this level (caller).
+        unsafe {
+            core::ptr::copy_nonoverlapping(p, buf.as_mut_ptr().add(Self::LANES - len), len);
+            Self::load(buf.as_ptr())
+        }
+    }
 }
 
 #[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]

@@ -84,6 +84,67 @@ fn strict_reductions_follow_the_documented_order_on_every_level() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "long inputs; the scalar level does not align its loads"
+)]
+fn strict_reductions_are_equal_at_every_alignment() {
+    // Long inputs start their vector loop on a register boundary (the accumulators then
+    // hold the layout rotated); every start address modulo 64 bytes, around the block
+    // boundaries of that loop and its tail, gives the documented bits.
+    let lens = [
+        255, 256, 257, 263, 300, 319, 320, 321, 383, 447, 511, 512, 513, 1031, 4099,
+    ];
+    let max = 4099 + 16;
+    let (a32, b32) = (f32_array(max, 14), f32_array(max, 15));
+    let (a64, b64) = (f64_array(max, 16), f64_array(max, 17));
+    let simds = simds();
+    for n in lens {
+        for off_a in 0..16 {
+            // `b` both at the same and at a different alignment from `a`.
+            for off_b in [off_a, (off_a + 5) % 16] {
+                let (a, b) = (&a32[off_a..off_a + n], &b32[off_b..off_b + n]);
+                let want = (
+                    ref_sum_f32(a).to_bits(),
+                    ref_dot_f32(a, b).to_bits(),
+                    ref_l2_f32(a, b).to_bits(),
+                );
+                let (c, d) = (&a64[off_a..off_a + n], &b64[off_b..off_b + n]);
+                let want64 = (ref_sum_f64(c).to_bits(), ref_dot_f64(c, d).to_bits());
+                for &simd in &simds {
+                    let got = (
+                        simd.sum_f32(a).to_bits(),
+                        simd.dot_f32(a, b).to_bits(),
+                        simd.l2_squared_f32(a, b).to_bits(),
+                    );
+                    assert_eq!(got, want, "{simd:?} n={n} off={off_a},{off_b}");
+                    let got64 = (simd.sum_f64(c).to_bits(), simd.dot_f64(c, d).to_bits());
+                    assert_eq!(got64, want64, "{simd:?} f64 n={n} off={off_a},{off_b}");
+                }
+            }
+        }
+    }
+    // The first elements of lanes are kept as they are, signs of zero included.
+    let mut z = vec![-0.0f32; 600];
+    for off in 0..16 {
+        for &simd in &simds {
+            assert_eq!(
+                simd.sum_f32(&z[off..off + 300]).to_bits(),
+                (-0.0f32).to_bits(),
+                "{simd:?} off={off}"
+            );
+        }
+    }
+    z[7] = 0.0;
+    for off in 0..8 {
+        let want = ref_sum_f32(&z[off..off + 300]).to_bits();
+        for &simd in &simds {
+            assert_eq!(simd.sum_f32(&z[off..off + 300]).to_bits(), want, "{simd:?}");
+        }
+    }
+}
+
+#[test]
 fn strict_reductions_are_accurate_sums() {
     // The fixed order is still a good sum: compare with an f64 reference.
     for n in [0, 1, 17, 1000, 4099] {

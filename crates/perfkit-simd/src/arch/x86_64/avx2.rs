@@ -2,7 +2,9 @@
 
 use core::arch::x86_64::*;
 
-use super::{float_common, hmax_pd, hmax_ps, hmin_pd, hmin_ps, hsum_pd, hsum_ps, mask32, mask64};
+use super::{
+    float_common, hmax_pd, hmax_ps, hmin_pd, hmin_ps, hsum_pd, hsum_ps, mask32, mask64, rotate32,
+};
 use crate::arch::{FloatVec, U64Vec};
 
 /// Eight `f32` lanes in a `ymm` register.
@@ -21,6 +23,17 @@ pub(crate) struct F64x4(__m256d);
 unsafe fn first32(len: usize) -> __m256i {
     // SAFETY: the table holds 8 entries from `mask32(len)`; AVX is part of this level.
     unsafe { _mm256_loadu_si256(mask32(len).cast()) }
+}
+
+/// `vpermps` indices that rotate eight 32-bit lanes down by `s` (lane `t` takes lane
+/// `(t + s) % 8`).
+///
+/// # Safety
+/// AVX; `s <= 8`.
+#[inline(always)]
+unsafe fn rotation(s: usize) -> __m256i {
+    // SAFETY: the table holds 8 entries from `rotate32(s)`; AVX is part of this level.
+    unsafe { _mm256_loadu_si256(rotate32(s).cast()) }
 }
 
 /// A mask of the first `len` of four 64-bit lanes.
@@ -69,6 +82,19 @@ unsafe impl FloatVec for F32x8 {
         // SAFETY: AVX is part of this level; `len < 8`.
         Self(unsafe { _mm256_blendv_ps(other.0, self.0, _mm256_castsi256_ps(first32(len))) })
     }
+
+    const ALIGN: usize = 32;
+
+    #[inline(always)]
+    unsafe fn load_partial_high(p: *const f32, len: usize) -> Self {
+        // SAFETY: the masked load reads only the first `len` elements, valid (caller); the
+        // rotation by `len < 8` moves lane `j` to lane `8 - len + j` (AVX2 is this level).
+        unsafe {
+            let v = _mm256_maskload_ps(p, first32(len));
+            Self(_mm256_permutevar8x32_ps(v, rotation(len)))
+        }
+    }
+
     #[inline(always)]
     unsafe fn reduce_add(self) -> f32 {
         // SAFETY: AVX is part of this level. Lanes k + (k + 4) first, then the 4-lane tree.
@@ -137,6 +163,22 @@ unsafe impl FloatVec for F64x4 {
         // SAFETY: AVX is part of this level; `len < 4`.
         Self(unsafe { _mm256_blendv_pd(other.0, self.0, _mm256_castsi256_pd(first64(len))) })
     }
+
+    const ALIGN: usize = 32;
+
+    #[inline(always)]
+    unsafe fn load_partial_high(p: *const f64, len: usize) -> Self {
+        // SAFETY: the masked load reads only the first `len` elements, valid (caller); the
+        // rotation by `2 * len` 32-bit lanes moves 64-bit lane `j` to lane `4 - len + j`.
+        unsafe {
+            let v = _mm256_castpd_ps(_mm256_maskload_pd(p, first64(len)));
+            Self(_mm256_castps_pd(_mm256_permutevar8x32_ps(
+                v,
+                rotation(2 * len),
+            )))
+        }
+    }
+
     #[inline(always)]
     unsafe fn reduce_add(self) -> f64 {
         // SAFETY: AVX is part of this level. Lanes k + (k + 2) first, then the 2-lane tree.

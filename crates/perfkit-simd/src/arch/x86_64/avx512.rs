@@ -56,6 +56,10 @@ unsafe impl FloatVec for F32x16 {
         // SAFETY: AVX-512F is part of this level. The blend takes `self` where the mask is set.
         Self(unsafe { _mm512_mask_blend_ps(first(len), other.0, self.0) })
     }
+    // A `zmm` load at any offset not a multiple of 64 bytes crosses a cache line. The head
+    // load is the trait's default (through a stack buffer, once per call).
+    const ALIGN: usize = 64;
+
     #[inline(always)]
     unsafe fn reduce_add(self) -> f32 {
         // SAFETY: AVX-512F/DQ are part of this level. Lanes k + (k + 8), then k + (k + 4),
@@ -137,6 +141,10 @@ unsafe impl FloatVec for F64x8 {
         // SAFETY: AVX-512F is part of this level. The blend takes `self` where the mask is set.
         Self(unsafe { _mm512_mask_blend_pd(first(len) as u8, other.0, self.0) })
     }
+    // A `zmm` load at any offset not a multiple of 64 bytes crosses a cache line. The head
+    // load is the trait's default (through a stack buffer, once per call).
+    const ALIGN: usize = 64;
+
     #[inline(always)]
     unsafe fn reduce_add(self) -> f64 {
         // SAFETY: AVX-512F is part of this level. Lanes k + (k + 4), then k + (k + 2), then

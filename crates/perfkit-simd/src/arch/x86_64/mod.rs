@@ -30,6 +30,17 @@ fn mask64(n: usize) -> *const i32 {
     MASK_TABLE[8 - 2 * n..].as_ptr()
 }
 
+/// `0, 1, .., 7` twice: a load at `s <= 8` gives the `vpermps` indices `(t + s) % 8`, which
+/// rotate eight 32-bit lanes down by `s` (lane `t` takes lane `(t + s) % 8`).
+static ROTATE_TABLE: [i32; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7];
+
+/// Pointer into [`ROTATE_TABLE`] for a rotation by `s <= 8` 32-bit lanes.
+#[inline(always)]
+fn rotate32(s: usize) -> *const i32 {
+    debug_assert!(s <= 8);
+    ROTATE_TABLE[s..].as_ptr()
+}
+
 /// The common methods of a float vector over one `__m*` register.
 macro_rules! float_common {
     (
@@ -160,4 +171,87 @@ unsafe fn hmin_pd(v: __m128d) -> f64 {
 unsafe fn hmax_pd(v: __m128d) -> f64 {
     // SAFETY: SSE2 is baseline on x86-64.
     unsafe { _mm_cvtsd_f64(_mm_max_sd(v, _mm_unpackhi_pd(v, v))) }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The helpers of the aligned reductions, against their definitions: the AVX2
+    //! overrides and the trait's defaults (used by SSE4.1's types here, and by the AVX-512
+    //! ones).
+
+    use super::{avx2, sse41};
+    use crate::Level;
+    use crate::arch::{Float, FloatVec};
+
+    /// The lanes of `v`.
+    ///
+    /// # Safety
+    /// The CPU runs `V`'s level.
+    #[inline(always)]
+    unsafe fn lanes<V: FloatVec>(v: V) -> [V::Elem; 16] {
+        let mut out = [V::Elem::NEG_ZERO; 16];
+        // SAFETY: forwarded precondition.
+        unsafe { v.to_lanes(&mut out) };
+        out
+    }
+
+    /// Checks `load_partial_high` and `align_head` of `V`.
+    ///
+    /// # Safety
+    /// The CPU runs `V`'s level.
+    #[inline(always)]
+    unsafe fn check<V: FloatVec>(src: &[V::Elem; 32])
+    where
+        V::Elem: core::fmt::Debug,
+    {
+        let w = V::LANES;
+        // SAFETY: the CPU runs V's level (caller); every pointer stays inside `src`.
+        unsafe {
+            for len in 1..w {
+                let got = lanes(V::load_partial_high(src.as_ptr(), len));
+                assert!(got[..w - len].iter().all(|&z| z == V::Elem::NEG_ZERO));
+                assert_eq!(got[w - len..w], src[..len], "load_partial_high len={len}");
+            }
+        }
+        let size = core::mem::size_of::<V::Elem>();
+        let base = src
+            .as_ptr()
+            .wrapping_add(32 - src.as_ptr().addr() % 64 / size);
+        for j in 0..w {
+            let want = if V::ALIGN == 0 { 0 } else { (w - j) % w };
+            assert_eq!(V::align_head(base.wrapping_add(j)), want, "align_head +{j}");
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn check_avx2(f: &[f32; 32], d: &[f64; 32]) {
+        // SAFETY: this function's features are the AVX2 level.
+        unsafe {
+            check::<avx2::F32x8>(f);
+            check::<avx2::F64x4>(d);
+        }
+    }
+
+    #[target_feature(enable = "sse4.1")]
+    unsafe fn check_sse41(f: &[f32; 32], d: &[f64; 32]) {
+        // SAFETY: this function's features are the SSE4.1 level.
+        unsafe {
+            check::<sse41::F32x4>(f);
+            check::<sse41::F64x2>(d);
+        }
+    }
+
+    #[test]
+    fn alignment_helpers_match_their_definitions() {
+        let f: [f32; 32] = core::array::from_fn(|i| i as f32 + 1.0);
+        let d: [f64; 32] = core::array::from_fn(|i| -(i as f64) - 0.5);
+        if Level::Avx2.is_available() {
+            // SAFETY: AVX2 was detected just above.
+            unsafe { check_avx2(&f, &d) };
+        }
+        if Level::Sse41.is_available() {
+            // SAFETY: SSE4.1 was detected just above.
+            unsafe { check_sse41(&f, &d) };
+        }
+    }
 }
