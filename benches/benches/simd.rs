@@ -27,9 +27,11 @@ use wide::f32x8;
 const SIZES: [usize; 5] = [16, 64, 4096, 262_144, 16_777_216];
 const SMALL_SIZES: [usize; 2] = [4096, 262_144];
 
-/// Many short samples of equal length (flat sampling), so that on a shared machine most
-/// samples fall between two preemptions and the median is the undisturbed time; the
-/// memory-bound size, where one iteration takes milliseconds, gets fewer, longer samples.
+/// Many short samples of equal length (flat sampling: 1000 samples of about 0.25 ms), so
+/// that on a shared machine, where a time slice lasts a few milliseconds, most samples fall
+/// between two preemptions and the median is the undisturbed time; the memory-bound size,
+/// where one iteration takes milliseconds, gets fewer, longer samples. Every contender of a
+/// group samples alike.
 fn size_config(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
     group.sampling_mode(SamplingMode::Flat);
     if perfkit_benches::quick() {
@@ -41,8 +43,8 @@ fn size_config(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
             .measurement_time(Duration::from_secs(2));
     } else {
         group
-            .sample_size(200)
-            .measurement_time(Duration::from_millis(400));
+            .sample_size(1000)
+            .measurement_time(Duration::from_millis(250));
     }
 }
 

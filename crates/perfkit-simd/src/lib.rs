@@ -87,6 +87,7 @@ extern crate std;
 mod arch;
 mod detect;
 mod level;
+mod small;
 
 pub use level::{Level, ParseLevelError, Simd};
 
@@ -147,11 +148,13 @@ fn check_lengths<const N: usize>(kernel: &str, lens: [(&str, usize); N]) {
 }
 
 /// Defines each kernel as a `Simd` method that dispatches on the token's level, and as a
-/// free function on [`Simd::detected`], both with the same docs.
+/// free function on [`Simd::detected`], both with the same docs. A `small` expression, when
+/// given, is tried first: the inline path of short inputs (`Some(result)`), see `small.rs`.
 macro_rules! kernels {
     ($(
         $(#[$attr:meta])*
-        fn $name:ident($($arg:ident : $ty:ty),*) $(-> $ret:ty)? $(; check $($len:ident),+)?;
+        fn $name:ident($($arg:ident : $ty:ty),*) $(-> $ret:ty)?
+            $(; check $($len:ident),+)? $(; small $small:expr)?;
     )*) => {
         impl Simd {
             $(
@@ -160,6 +163,9 @@ macro_rules! kernels {
                 #[track_caller]
                 pub fn $name(self, $($arg: $ty),*) $(-> $ret)? {
                     $(check_lengths(stringify!($name), [$((stringify!($len), $len.len())),+]);)?
+                    $(if let Some(short) = $small {
+                        return short;
+                    })?
                     dispatch!(self, $name($($arg),*))
                 }
             )*
@@ -170,6 +176,12 @@ macro_rules! kernels {
             #[inline]
             #[track_caller]
             pub fn $name($($arg: $ty),*) $(-> $ret)? {
+                // The short-input path inline here too, ahead of the level load and the
+                // method (which the compiler may keep out of line).
+                $(check_lengths(stringify!($name), [$((stringify!($len), $len.len())),+]);)?
+                $(if let Some(short) = $small {
+                    return short;
+                })?
                 Simd::detected().$name($($arg),*)
             }
         )*
@@ -240,12 +252,12 @@ kernels! {
     /// assert_eq!(perfkit_simd::sum_f32(&[0.5; 1000]), 500.0);
     /// ```
     #[must_use]
-    fn sum_f32(x: &[f32]) -> f32;
+    fn sum_f32(x: &[f32]) -> f32; small small::sum(x);
 
     /// The sum of `x`, in the [fixed reduction order](crate#reduction-order) (32 lanes): the
     /// same bits at every level. The sum of an empty slice is `-0.0`.
     #[must_use]
-    fn sum_f64(x: &[f64]) -> f64;
+    fn sum_f64(x: &[f64]) -> f64; small small::sum(x);
 
     /// `Σ a[i] * b[i]`, each product rounded then added (no FMA), in the
     /// [fixed reduction order](crate#reduction-order): the same bits at every level.
@@ -257,14 +269,14 @@ kernels! {
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f32(a: &[f32], b: &[f32]) -> f32; check a, b;
+    fn dot_f32(a: &[f32], b: &[f32]) -> f32; check a, b; small small::dot(a, b);
 
     /// `Σ a[i] * b[i]` in f64 (no FMA), in the [fixed reduction order](crate#reduction-order).
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f64(a: &[f64], b: &[f64]) -> f64; check a, b;
+    fn dot_f64(a: &[f64], b: &[f64]) -> f64; check a, b; small small::dot(a, b);
 
     /// `Σ (a[i] - b[i])²`, the squared Euclidean distance (subtract, square, add: three
     /// roundings per element), in the [fixed reduction order](crate#reduction-order).
@@ -276,7 +288,7 @@ kernels! {
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn l2_squared_f32(a: &[f32], b: &[f32]) -> f32; check a, b;
+    fn l2_squared_f32(a: &[f32], b: &[f32]) -> f32; check a, b; small small::l2_squared(a, b);
 
     /// The smallest element of `x`, ignoring NaN.
     ///
@@ -338,11 +350,11 @@ kernels! {
     /// count and no blend on the tail, so results may differ between levels in the last bits
     /// (and in the sign of a zero sum).
     #[must_use]
-    fn sum_f32_relaxed(x: &[f32]) -> f32;
+    fn sum_f32_relaxed(x: &[f32]) -> f32; small small::sum(x);
 
     /// [`sum_f64`] without the bit-identical guarantee (see [`sum_f32_relaxed`]).
     #[must_use]
-    fn sum_f64_relaxed(x: &[f64]) -> f64;
+    fn sum_f64_relaxed(x: &[f64]) -> f64; small small::sum(x);
 
     /// [`dot_f32`] without the bit-identical guarantee: fused multiply-add where the level
     /// has FMA (AVX2, AVX-512, NEON), its own accumulator count per level.
@@ -350,21 +362,21 @@ kernels! {
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b;
+    fn dot_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b; small small::dot(a, b);
 
     /// [`dot_f64`] without the bit-identical guarantee (see [`dot_f32_relaxed`]).
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f64_relaxed(a: &[f64], b: &[f64]) -> f64; check a, b;
+    fn dot_f64_relaxed(a: &[f64], b: &[f64]) -> f64; check a, b; small small::dot(a, b);
 
     /// [`l2_squared_f32`] without the bit-identical guarantee (see [`dot_f32_relaxed`]).
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn l2_squared_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b;
+    fn l2_squared_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b; small small::l2_squared(a, b);
 
     /// The sum of `x` by compensated summation (Neumaier): the result is as accurate as if
     /// it had been summed in twice the precision and then rounded, so ill-conditioned sums
