@@ -27,7 +27,7 @@ use wide::f32x8;
 const SIZES: [usize; 5] = [16, 64, 4096, 262_144, 16_777_216];
 const SMALL_SIZES: [usize; 2] = [4096, 262_144];
 
-/// Many short samples of equal length (flat sampling: 1000 samples of about 0.25 ms), so
+/// Many short samples of equal length (flat sampling: 500 samples of about 0.3 ms), so
 /// that on a shared machine, where a time slice lasts a few milliseconds, most samples fall
 /// between two preemptions and the median is the undisturbed time; the memory-bound size,
 /// where one iteration takes milliseconds, gets fewer, longer samples. Every contender of a
@@ -43,8 +43,8 @@ fn size_config(group: &mut BenchmarkGroup<'_, WallTime>, n: usize) {
             .measurement_time(Duration::from_secs(2));
     } else {
         group
-            .sample_size(1000)
-            .measurement_time(Duration::from_millis(250));
+            .sample_size(500)
+            .measurement_time(Duration::from_millis(150));
     }
 }
 
@@ -490,8 +490,12 @@ fn bench_others(c: &mut Criterion) {
 fn main() {
     let mut c = perfkit_benches::criterion();
     if !perfkit_benches::quick() {
-        // Many contenders per group: a short warm-up; `size_config` sets the sampling.
-        c = c.warm_up_time(Duration::from_millis(500));
+        // Many contenders per group: a short warm-up; `size_config` sets the sampling. The
+        // medians are the figures; 20k bootstrap resamples of 500 samples keep the analysis
+        // of ~150 benchmarks within minutes.
+        c = c
+            .warm_up_time(Duration::from_millis(500))
+            .nresamples(20_000);
     }
     let mut c = c.configure_from_args();
     bench_sum_f32(&mut c);
