@@ -9,7 +9,8 @@
 //! - [`Arena::alloc_with_drop`]: values whose `Drop` must run (they own heap memory, files,
 //!   counters) are remembered and dropped exactly once, on [`Arena::reset`] or when the arena
 //!   drops. Consecutive values of one type are recorded as a single run, so the bookkeeping is
-//!   one comparison per value and the drop is one monomorphic loop per run.
+//!   two comparisons and a store per value (no per-value allocation) and the drop is one
+//!   monomorphic loop per run.
 //! - an optional byte limit ([`Arena::with_limit`]) that makes the `try_*` methods return
 //!   [`ArenaError::LimitExceeded`] instead of aborting the process;
 //! - [`with_frame`]: a thread-local arena handed to a closure and reset after it, keeping its
