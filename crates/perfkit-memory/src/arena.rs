@@ -9,7 +9,8 @@
 //! - [`Arena::alloc_with_drop`]: values whose `Drop` must run (they own heap memory, files,
 //!   counters) are remembered and dropped exactly once, on [`Arena::reset`] or when the arena
 //!   drops. Consecutive values of one type are recorded as a single run, so the bookkeeping is
-//!   one comparison per value and the drop is one monomorphic loop per run.
+//!   two comparisons and a store per value (no per-value allocation) and the drop is one
+//!   monomorphic loop per run.
 //! - an optional byte limit ([`Arena::with_limit`]) that makes the `try_*` methods return
 //!   [`ArenaError::LimitExceeded`] instead of aborting the process;
 //! - [`with_frame`]: a thread-local arena handed to a closure and reset after it, keeping its
@@ -45,6 +46,7 @@
 use std::alloc::Layout;
 use std::cell::{Cell, RefCell, UnsafeCell};
 use std::fmt;
+use std::marker::PhantomData;
 use std::mem;
 use std::ptr;
 
@@ -82,18 +84,34 @@ pub enum ArenaError {
     },
 }
 
-/// A contiguous run of values of one type that need dropping, recorded by
-/// [`Arena::alloc_with_drop`].
+/// What the arena needs to drop values of one type: their slice destructor and their size.
+/// One `'static` instance per type ([`KindOf::KIND`]), so the hot path tells types apart with
+/// one pointer comparison.
+struct DropKind {
+    drop: unsafe fn(*mut u8, usize),
+    size: usize,
+}
+
+/// Holds the [`DropKind`] of `T`.
+struct KindOf<T>(PhantomData<T>);
+
+impl<T> KindOf<T> {
+    const KIND: &'static DropKind = &DropKind {
+        drop: drop_run::<T>,
+        size: mem::size_of::<T>(),
+    };
+}
+
+/// A finished run of values of one type that need dropping.
 ///
 /// Invariant: `start` points at `len` initialised, not yet dropped values of the type whose
-/// slice destructor is `drop`, each `size` bytes, laid out back to back (for zero-sized types
-/// `start` is merely aligned and non-null).
+/// kind is `kind`, laid out back to back (for zero-sized types `start` is merely aligned and
+/// non-null).
 #[derive(Clone, Copy)]
 struct DropRun {
-    drop: unsafe fn(*mut u8, usize),
+    kind: &'static DropKind,
     start: *mut u8,
     len: usize,
-    size: usize,
 }
 
 /// Drops `len` values of type `T` stored back to back from `start`.
@@ -118,8 +136,17 @@ unsafe fn drop_run<T>(start: *mut u8, len: usize) {
 /// [`alloc_with_drop`](Arena::alloc_with_drop) for values whose destructor matters.
 pub struct Arena {
     bump: Bump,
-    /// The run [`Arena::alloc_with_drop`] is currently extending, if any.
-    current: Cell<Option<DropRun>>,
+    // The run [`Arena::alloc_with_drop`] is currently extending, kept in separate cells so
+    // that extending it (the per-value cost) is one pointer comparison, one address comparison
+    // and one store. Invariant: when `kind` is non-null, the run holds initialised, not yet
+    // dropped values of that kind: for a sized type the values from `low` (the newest) up to
+    // `high` (one past the oldest), back to back; for a zero-sized type `zst_len` values at the
+    // aligned, non-null `low`.
+    /// The current run's kind, or null when there is none.
+    kind: Cell<*const DropKind>,
+    low: Cell<*mut u8>,
+    high: Cell<*mut u8>,
+    zst_len: Cell<usize>,
     /// Finished runs, oldest first. Only touched when a run ends, never while user code runs.
     runs: UnsafeCell<std::vec::Vec<DropRun>>,
 }
@@ -140,7 +167,8 @@ impl Default for Arena {
 }
 
 // The arena owns the values in its drop runs; moving it to another thread moves them too.
-// `Bump` is `Send`; the raw pointers in `DropRun` point into the arena's own chunks.
+// `Bump` is `Send`; the raw pointers of the drop runs point into the arena's own chunks or at
+// `'static` drop kinds.
 // SAFETY: every value in a drop run was allocated by `alloc_with_drop::<T>` with `T: Send`,
 // so dropping it on another thread is allowed; the rest of the arena is `Bump` (Send) and
 // plain data.
@@ -177,7 +205,10 @@ impl Arena {
     fn from_bump(bump: Bump) -> Self {
         Self {
             bump,
-            current: Cell::new(None),
+            kind: Cell::new(ptr::null()),
+            low: Cell::new(ptr::null_mut()),
+            high: Cell::new(ptr::null_mut()),
+            zst_len: Cell::new(0),
             runs: UnsafeCell::new(std::vec::Vec::new()),
         }
     }
@@ -414,73 +445,84 @@ impl Arena {
         // SAFETY: `p` is a fresh allocation, valid for writes and aligned for `T`.
         unsafe { p.write(value) };
         if mem::needs_drop::<T>() {
-            self.record_drop(p.cast::<u8>(), drop_run::<T>, size);
+            self.record_drop(p.cast::<u8>(), KindOf::<T>::KIND, size);
         }
         // SAFETY: initialised just above; the allocation belongs to the caller for as long as
         // the arena is borrowed (only `reset`/`drop`, which need `&mut self`, touch it again).
         Ok(unsafe { &mut *p })
     }
 
-    /// Adds the value at `p` to the drop runs.
+    /// Adds the value at `p`, of `kind` and `size` bytes, to the drop runs.
     #[inline(always)]
-    fn record_drop(&self, p: *mut u8, drop: unsafe fn(*mut u8, usize), size: usize) {
-        if let Some(mut run) = self.current.get() {
-            // Bumpalo allocates downwards, so the next value of the same type sits right below
-            // the run. A function pointer may differ between codegen units for the same type
-            // (then a new run starts, which is only slower) or be shared by types whose slice
-            // destructors compiled to identical code (then treating them as one run with the
-            // same stride does exactly what the separate destructors would do).
-            #[allow(unpredictable_function_pointer_comparisons)]
-            let same_type = run.drop == drop && run.size == size;
-            if same_type && (size == 0 || p.wrapping_add(size) == run.start) {
-                if size != 0 {
-                    run.start = p;
-                }
-                run.len += 1;
-                self.current.set(Some(run));
+    fn record_drop(&self, p: *mut u8, kind: &'static DropKind, size: usize) {
+        // A kind may have more than one address (one per codegen unit): then a new run starts,
+        // which is only slower. Kinds with equal contents may share one: then they have the
+        // same destructor and size, and treating their values as one run does exactly what
+        // separate runs would.
+        if ptr::eq(self.kind.get(), kind) {
+            if size == 0 {
+                self.zst_len.set(self.zst_len.get() + 1);
+                return;
+            }
+            // Bumpalo allocates downwards, so the next value of the same kind sits right
+            // below the run unless something else was allocated in between or a new chunk
+            // began.
+            if p.wrapping_add(size) == self.low.get() {
+                self.low.set(p);
                 return;
             }
         }
-        self.start_run(p, drop, size);
+        self.start_run(p, kind);
+    }
+
+    /// The current run as a [`DropRun`], if there is one.
+    fn current_run(&self) -> Option<DropRun> {
+        // SAFETY: a non-null `kind` is one of the `'static` `KindOf::KIND`s.
+        let kind = unsafe { self.kind.get().as_ref()? };
+        let start = self.low.get();
+        // Zero-sized values have no extent to measure: they are counted.
+        let len = (self.high.get() as usize - start as usize)
+            .checked_div(kind.size)
+            .unwrap_or(self.zst_len.get());
+        Some(DropRun { kind, start, len })
     }
 
     #[cold]
     #[inline(never)]
-    fn start_run(&self, p: *mut u8, drop: unsafe fn(*mut u8, usize), size: usize) {
-        if let Some(done) = self.current.take() {
+    fn start_run(&self, p: *mut u8, kind: &'static DropKind) {
+        if let Some(done) = self.current_run() {
             // SAFETY: `runs` is only touched here and in `run_drops` (`&mut self`), no reference
             // escapes, and `Vec::push` calls only the global allocator, which cannot reach it.
             unsafe { (*self.runs.get()).push(done) };
         }
-        self.current.set(Some(DropRun {
-            drop,
-            start: p,
-            len: 1,
-            size,
-        }));
+        self.kind.set(kind);
+        self.low.set(p);
+        self.high.set(p.wrapping_add(kind.size));
+        self.zst_len.set(1);
     }
 
     /// Number of values waiting for their `Drop` (allocated with
     /// [`alloc_with_drop`](Arena::alloc_with_drop) since the last reset).
     #[must_use]
     pub fn pending_drops(&mut self) -> usize {
-        let current = self.current.get().map_or(0, |r| r.len);
+        let current = self.current_run().map_or(0, |r| r.len);
         current + self.runs.get_mut().iter().map(|r| r.len).sum::<usize>()
     }
 
     /// Runs every pending destructor, newest value first.
     fn run_drops(&mut self) {
-        let current = self.current.take();
+        let current = self.current_run();
+        self.kind.set(ptr::null());
         let mut runs = mem::take(self.runs.get_mut());
         runs.extend(current);
         // Newest run first; inside a run the lowest address is the newest value.
         for run in runs.iter().rev() {
             // Each run was recorded by `try_alloc_with_drop::<T>` for values it allocated and
-            // initialised (`DropRun` invariant; for zero-sized types `start` is the first
-            // value's pointer from bumpalo, so it is aligned and non-null).
+            // initialised (`DropRun` invariant; for zero-sized types `start` is a pointer from
+            // bumpalo for one of the values, so it is aligned and non-null).
             // SAFETY: the runs hold initialised values (above); they were taken out of the
             // arena, so none is dropped twice; `&mut self` means none is borrowed.
-            unsafe { (run.drop)(run.start, run.len) };
+            unsafe { (run.kind.drop)(run.start, run.len) };
         }
         // Keep the allocation of the run list for the next round.
         runs.clear();

@@ -225,7 +225,12 @@ impl<T: Reset + fmt::Debug, P: Recycle<T>> fmt::Debug for Pooled<'_, T, P> {
 
 /// A single-thread pool: a stack of idle objects, no atomics, no locks.
 pub struct LocalPool<T: Reset> {
-    /// Idle objects; at most `max_idle`. A reference into it exists only inside a `LocalPool`
+    /// The most recently returned idle object, on top of `stack`. A get takes it and a return
+    /// puts its object here (moving the one already here onto `stack`), so a steady get +
+    /// return cycle moves one pointer in and out of this cell and leaves `stack` alone: the
+    /// only value carried from one cycle to the next through memory is that pointer.
+    hot: Cell<Option<Box<T>>>,
+    /// Idle objects under `hot`; with it, at most `max_idle`. A reference into it exists only inside a `LocalPool`
     /// method, for a stretch of code that runs no user code and never calls the global
     /// allocator (`pop`, `len`, `push` within capacity); growth happens with the vector moved
     /// out (see `grow`). `LocalPool` is `!Sync`, so no other thread can be inside one.
@@ -259,6 +264,7 @@ impl<T: Reset> LocalPool<T> {
     /// A pool that keeps at most `max_idle` idle objects and makes new ones with `factory`.
     pub fn new(max_idle: usize, factory: impl Fn() -> T + 'static) -> Self {
         Self {
+            hot: Cell::new(None),
             stack: UnsafeCell::new(Vec::new()),
             max_idle,
             factory: Box::new(factory),
@@ -277,6 +283,19 @@ impl<T: Reset> LocalPool<T> {
     }
 
     fn idle(&self) -> usize {
+        self.stacked() + usize::from(self.hot_is_full())
+    }
+
+    /// Whether `hot` holds an object.
+    fn hot_is_full(&self) -> bool {
+        let hot = self.hot.take();
+        let full = hot.is_some();
+        self.hot.set(hot);
+        full
+    }
+
+    /// Idle objects in `stack`.
+    fn stacked(&self) -> usize {
         // SAFETY: a shared read of the length, with no other reference alive (`stack` field
         // invariant: references exist only inside pool methods that are not running now,
         // since this one is and the pool is single-threaded and not re-entered here).
@@ -296,14 +315,23 @@ impl<T: Reset> LocalPool<T> {
     /// An object from the pool (or a new one), returned when the guard drops.
     #[inline(always)]
     pub fn get(&self) -> Pooled<'_, T, Self> {
+        let value = match self.hot.take() {
+            Some(value) => value,
+            None => self.pop_or_make(),
+        };
+        Pooled::new(value, self)
+    }
+
+    /// `hot` is empty: take the top of the stack, or make a new object.
+    #[inline(never)]
+    fn pop_or_make(&self) -> Box<T> {
         // SAFETY: `stack` field invariant: the reference lives for this `pop` only, which runs
         // no user code and does not allocate.
         let popped = unsafe { (*self.stack.get()).pop() };
-        let value = match popped {
+        match popped {
             Some(value) => value,
             None => self.make(),
-        };
-        Pooled::new(value, self)
+        }
     }
 
     #[cold]
@@ -327,9 +355,22 @@ impl<T: Reset> LocalPool<T> {
         self.keep(value);
     }
 
-    /// Pushes `value` onto the stack, or drops it when `max_idle` objects are idle.
+    /// Makes `value` the top idle object, or drops it when `max_idle` objects are idle.
     #[inline(always)]
     fn keep(&self, value: Box<T>) {
+        if self.max_idle == 0 {
+            inc(&self.discarded);
+            return drop(value);
+        }
+        // `value` becomes the top; the previous top, if any, goes onto the stack.
+        if let Some(under) = self.hot.replace(Some(value)) {
+            self.push_under(under);
+        }
+    }
+
+    /// Pushes `value` under `hot`, or drops it when `max_idle` objects are idle.
+    #[inline(always)]
+    fn push_under(&self, value: Box<T>) {
         // SAFETY: `stack` field invariant: the reference lives for this block, which only
         // reads lengths and pushes within capacity (no allocation, no user code).
         let rejected = unsafe {
@@ -346,12 +387,15 @@ impl<T: Reset> LocalPool<T> {
         }
     }
 
-    /// The stack is at capacity: grow it (up to `max_idle`) or drop `value`.
+    /// The stack is at capacity: grow it (up to `max_idle` minus the one in `hot`) or drop
+    /// `value`.
     #[cold]
     #[inline(never)]
     fn keep_slow(&self, value: Box<T>) {
-        let len = self.idle();
-        if len >= self.max_idle {
+        let len = self.stacked();
+        // `hot` is full (this is only reached from `keep` after filling it).
+        let room = self.max_idle - 1;
+        if len >= room {
             inc(&self.discarded);
             drop(value); // user `Drop` code, with no reference into the stack alive
             return;
@@ -360,7 +404,7 @@ impl<T: Reset> LocalPool<T> {
         // may run arbitrary code), and move it back.
         // SAFETY: `stack` field invariant; the references end within each statement.
         let mut stack = unsafe { std::mem::take(&mut *self.stack.get()) };
-        let want = (len.max(4) * 2).min(self.max_idle);
+        let want = (len.max(4) * 2).min(room);
         stack.reserve_exact(want - len);
         stack.push(value);
         // SAFETY: as above.

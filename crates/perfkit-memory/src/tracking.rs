@@ -326,6 +326,7 @@ fn own_block(l: &Local) -> &'static Block {
 
 /// Adds this thread's unpublished live-byte change to the global figure and its peak.
 #[cold]
+#[inline(never)]
 fn publish(l: &Local) {
     let live = l.live.get();
     let delta = live - l.published.replace(live);
@@ -377,41 +378,63 @@ enum Event {
     },
 }
 
+/// Counts an allocation of `size` bytes. One small function per event (rather than one
+/// matching on an [`Event`]) so the thread-local access and the counting inline into the
+/// allocator methods.
 #[inline(always)]
-fn record(event: Event) {
+fn record_alloc(size: usize, align: usize) {
     LOCAL.with(|l| {
-        let flags = l.flags.get();
-        let fast = match event {
-            Event::Dealloc { .. } => flags & OWN != 0,
-            _ => flags == OWN,
-        };
-        if !fast {
-            return record_slow(l, event);
+        if l.flags.get() != OWN {
+            return record_slow(l, Event::Alloc { size, align });
         }
         let b = own_block(l);
-        match event {
-            Event::Alloc { size, .. } => {
-                add_owned(&b.allocations, 1);
-                add_owned(&b.bytes_allocated, size as u64);
-                grow(l, size as i64);
-            }
-            Event::Dealloc { size } => {
-                add_owned(&b.deallocations, 1);
-                add_owned(&b.bytes_deallocated, size as u64);
-                shrink(l, size as i64);
-            }
-            Event::Realloc { old, new, .. } => {
-                add_owned(&b.reallocations, 1);
-                add_owned(&b.bytes_allocated, new as u64);
-                add_owned(&b.bytes_deallocated, old as u64);
-                if new >= old {
-                    grow(l, (new - old) as i64);
-                } else {
-                    shrink(l, (old - new) as i64);
-                }
-            }
+        add_owned(&b.allocations, 1);
+        add_owned(&b.bytes_allocated, size as u64);
+        grow(l, size as i64);
+    });
+}
+
+/// Counts a deallocation of `size` bytes (allowed inside `assert_no_alloc`).
+#[inline(always)]
+fn record_dealloc(size: usize) {
+    LOCAL.with(|l| {
+        if l.flags.get() & OWN == 0 {
+            return record_slow(l, Event::Dealloc { size });
+        }
+        let b = own_block(l);
+        add_owned(&b.deallocations, 1);
+        add_owned(&b.bytes_deallocated, size as u64);
+        shrink(l, size as i64);
+    });
+}
+
+/// Counts a reallocation from `old` to `new` bytes.
+#[inline(always)]
+fn record_realloc(old: usize, new: usize, align: usize) {
+    LOCAL.with(|l| {
+        if l.flags.get() != OWN {
+            return record_slow(l, Event::Realloc { old, new, align });
+        }
+        let b = own_block(l);
+        add_owned(&b.reallocations, 1);
+        add_owned(&b.bytes_allocated, new as u64);
+        add_owned(&b.bytes_deallocated, old as u64);
+        if new >= old {
+            grow(l, (new - old) as i64);
+        } else {
+            shrink(l, (old - new) as i64);
         }
     });
+}
+
+/// Counts `event` through the fast path (the thread owns a block and is not in
+/// `assert_no_alloc`).
+fn record(event: Event) {
+    match event {
+        Event::Alloc { size, align } => record_alloc(size, align),
+        Event::Dealloc { size } => record_dealloc(size),
+        Event::Realloc { old, new, align } => record_realloc(old, new, align),
+    }
 }
 
 #[cold]
@@ -549,10 +572,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAllocator<A> {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
         let p = unsafe { self.inner.alloc(layout) };
         if !p.is_null() {
-            record(Event::Alloc {
-                size: layout.size(),
-                align: layout.align(),
-            });
+            record_alloc(layout.size(), layout.align());
         }
         p
     }
@@ -562,10 +582,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAllocator<A> {
         // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract for `layout`.
         let p = unsafe { self.inner.alloc_zeroed(layout) };
         if !p.is_null() {
-            record(Event::Alloc {
-                size: layout.size(),
-                align: layout.align(),
-            });
+            record_alloc(layout.size(), layout.align());
         }
         p
     }
@@ -575,9 +592,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAllocator<A> {
         // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract (`ptr` came from this
         // allocator, hence from `inner`, with `layout`).
         unsafe { self.inner.dealloc(ptr, layout) };
-        record(Event::Dealloc {
-            size: layout.size(),
-        });
+        record_dealloc(layout.size());
     }
 
     #[inline]
@@ -586,11 +601,7 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAllocator<A> {
         // allocator, hence from `inner`, with `layout`; `new_size` is valid).
         let p = unsafe { self.inner.realloc(ptr, layout, new_size) };
         if !p.is_null() {
-            record(Event::Realloc {
-                old: layout.size(),
-                new: new_size,
-                align: layout.align(),
-            });
+            record_realloc(layout.size(), new_size, layout.align());
         }
         p
     }

@@ -107,14 +107,30 @@ fn zero_max_idle_keeps_nothing() {
 
 #[test]
 fn idle_objects_never_exceed_max_idle() {
-    let pool = LocalPool::new(5, Vec::<u8>::new);
-    for n in 0..12 {
-        let held: Vec<_> = (0..n).map(|_| pool.get()).collect();
-        drop(held);
-        let s = pool.stats();
-        assert_eq!(s.idle, n.min(5) as u64, "{s:?}");
-        assert_eq!(s.hits + s.misses, (0..=n).sum::<usize>() as u64);
+    for max in [1, 2, 5] {
+        let pool = LocalPool::new(max, Vec::<u8>::new);
+        for n in 0..12 {
+            let held: Vec<_> = (0..n).map(|_| pool.get()).collect();
+            drop(held);
+            let s = pool.stats();
+            assert_eq!(s.idle, n.min(max) as u64, "max_idle {max}: {s:?}");
+            assert_eq!(s.hits + s.misses, (0..=n).sum::<usize>() as u64);
+            assert_eq!(s.created(), s.idle + s.discarded, "{s:?}");
+        }
     }
+}
+
+#[test]
+fn local_pool_hands_back_the_most_recently_returned_object_first() {
+    let counters = Arc::new(Counters::default());
+    let pool = LocalPool::new(8, factory(&counters));
+    let guards: Vec<_> = (0..4).map(|_| pool.get()).collect();
+    let ids: Vec<usize> = guards.iter().map(|g| g.id).collect();
+    drop(guards); // returned in order: ids[0] first, ids[3] last
+    let again: Vec<usize> = (0..4).map(|_| Pooled::into_inner(pool.get()).id).collect();
+    assert_eq!(again, ids.iter().rev().copied().collect::<Vec<_>>());
+    let s = pool.stats();
+    assert_eq!((s.hits, s.misses, s.idle, s.detached), (4, 4, 0, 4));
 }
 
 #[test]
