@@ -5,9 +5,8 @@ use core::arch::x86_64::{
     __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_cmpeq_epi32, _mm_cvtsi128_si32, _mm_load_si128,
     _mm_loadu_si128, _mm_min_epu32, _mm_packus_epi16, _mm_packus_epi32, _mm_set1_epi32,
     _mm_setzero_si128, _mm_shuffle_epi8, _mm_shuffle_epi32, _mm_slli_si128, _mm_storeu_si128,
-    _mm_sub_epi32, _mm256_add_epi32, _mm256_blend_epi32, _mm256_castsi256_si128,
-    _mm256_inserti128_si256, _mm256_permutevar8x32_epi32, _mm256_set_m128i, _mm256_set1_epi32,
-    _mm256_setzero_si256, _mm256_shuffle_epi8, _mm256_slli_si256, _mm256_storeu_si256,
+    _mm_sub_epi32, _mm256_inserti128_si256, _mm256_set_m128i, _mm256_shuffle_epi8,
+    _mm256_storeu_si256,
 };
 
 use super::scalar;
@@ -189,6 +188,49 @@ pub(super) unsafe fn decode_ssse3<const DELTA: bool>(
     }
 }
 
+/// Decodes groups `k` and `k + 1` (data at `data`) into `dst`; returns where their data ends.
+/// For delta streams `prev` holds the running total in every lane.
+///
+/// # Safety
+///
+/// - The CPU supports AVX2; `k + 1` indexes a control byte of `input`.
+/// - `data + 32 <= input.len()`; `dst` is valid for writing 8 values.
+#[inline(always)]
+unsafe fn step8<const DELTA: bool>(
+    input: &[u8],
+    k: usize,
+    data: usize,
+    prev: &mut __m128i,
+    dst: *mut u32,
+) -> usize {
+    // SAFETY: the caller's preconditions cover every read and the store.
+    unsafe {
+        let c0 = usize::from(*input.get_unchecked(k));
+        let c1 = usize::from(*input.get_unchecked(k + 1));
+        let lo = _mm_loadu_si128(input.as_ptr().add(data).cast());
+        let hi = _mm_loadu_si128(input.as_ptr().add(data + usize::from(LENGTHS[c0])).cast());
+        let shuf0 = _mm_load_si128(DECODE[c0].0.as_ptr().cast());
+        let shuf1 = _mm_load_si128(DECODE[c1].0.as_ptr().cast());
+        let s = if DELTA {
+            // Two 128-bit groups: each one's own prefix sums, then the running total. The
+            // loop-carried chain is two adds a step; the shuffles stay within 128 bits (a
+            // 256-bit prefix sum needs lane-crossing moves, which cost more here).
+            let a = prefix4(_mm_shuffle_epi8(lo, shuf0));
+            let b = prefix4(_mm_shuffle_epi8(hi, shuf1));
+            let out_lo = _mm_add_epi32(a, *prev);
+            let mid = _mm_add_epi32(*prev, _mm_shuffle_epi32::<0xff>(a));
+            let out_hi = _mm_add_epi32(b, mid);
+            *prev = _mm_add_epi32(mid, _mm_shuffle_epi32::<0xff>(b));
+            _mm256_set_m128i(out_hi, out_lo)
+        } else {
+            let v = _mm256_inserti128_si256::<1>(_mm256_set_m128i(lo, lo), hi);
+            _mm256_shuffle_epi8(v, _mm256_set_m128i(shuf1, shuf0))
+        };
+        _mm256_storeu_si256(dst.cast(), s);
+        data + usize::from(LENGTHS[c0]) + usize::from(LENGTHS[c1])
+    }
+}
+
 /// AVX2 decoder: two groups (eight values) per step, then the SSSE3 and scalar tails.
 ///
 /// # Safety
@@ -207,50 +249,23 @@ pub(super) unsafe fn decode_avx2<const DELTA: bool>(
     let len0 = out.len();
     let mut k = 0;
     let mut data = ctrl_len;
+    let mut prev = _mm_setzero_si128();
     // SAFETY: `k + 1 < full <= ctrl_len` indexes control bytes; the two 16-byte loads end at
-    // most at `data + 32 <= input.len()`; 8 values per step are stored within the room for
-    // `count` values. The tail call forwards the preconditions with the state reached.
+    // most at `data + 32 <= input.len()`: in the first loop because groups `k..k + 8` hold at
+    // least 32 data bytes (one a value), all inside the checked stream, in the second by its
+    // condition. 8 values per step are stored within the room for `count` values. The tail
+    // call forwards the preconditions with the state reached.
     unsafe {
         let dst = out.as_mut_ptr().add(len0);
-        let mut prev = _mm256_setzero_si256();
+        while k + 8 <= full {
+            data = step8::<DELTA>(input, k, data, &mut prev, dst.add(4 * k));
+            k += 2;
+        }
         while k + 2 <= full && data + 32 <= input.len() {
-            let c0 = usize::from(*input.get_unchecked(k));
-            let c1 = usize::from(*input.get_unchecked(k + 1));
-            let lo = _mm_loadu_si128(input.as_ptr().add(data).cast());
-            let hi = _mm_loadu_si128(input.as_ptr().add(data + usize::from(LENGTHS[c0])).cast());
-            let shuf = _mm256_set_m128i(
-                _mm_load_si128(DECODE[c1].0.as_ptr().cast()),
-                _mm_load_si128(DECODE[c0].0.as_ptr().cast()),
-            );
-            let v = _mm256_inserti128_si256::<1>(_mm256_set_m128i(lo, lo), hi);
-            let mut s = _mm256_shuffle_epi8(v, shuf);
-            if DELTA {
-                s = _mm256_add_epi32(s, _mm256_slli_si256::<4>(s));
-                s = _mm256_add_epi32(s, _mm256_slli_si256::<8>(s));
-                let low_total = _mm256_permutevar8x32_epi32(s, _mm256_set1_epi32(3));
-                let carry = _mm256_blend_epi32::<0xf0>(_mm256_setzero_si256(), low_total);
-                // The eight prefix sums of this step alone; only `prev + total` is on the
-                // loop-carried chain.
-                let local = _mm256_add_epi32(s, carry);
-                s = _mm256_add_epi32(local, prev);
-                prev = _mm256_add_epi32(
-                    prev,
-                    _mm256_permutevar8x32_epi32(local, _mm256_set1_epi32(7)),
-                );
-            }
-            _mm256_storeu_si256(dst.add(4 * k).cast(), s);
-            data += usize::from(LENGTHS[c0]) + usize::from(LENGTHS[c1]);
+            data = step8::<DELTA>(input, k, data, &mut prev, dst.add(4 * k));
             k += 2;
         }
         out.set_len(len0 + 4 * k);
-        finish_sse::<DELTA>(
-            input,
-            ctrl_len,
-            count,
-            k,
-            data,
-            _mm256_castsi256_si128(prev),
-            out,
-        );
+        finish_sse::<DELTA>(input, ctrl_len, count, k, data, prev, out);
     }
 }

@@ -7,9 +7,10 @@
 //! # Why this module
 //!
 //! The textbook loop reads a byte, tests it, shifts, and repeats: one unpredictable branch per
-//! byte. Here the one-byte case is a single test, longer values are read with one 8-byte load
-//! whose length comes from the continuation-bit mask and whose 7-bit groups are packed without
-//! branches, and the last bytes of a buffer take a separate careful path. Slices decode
+//! byte. Here a value is read with one 8-byte load whose length comes from the continuation-bit
+//! mask and whose 7-bit groups are packed without branches, so mixed sizes cost no
+//! mispredicts; a window of eight one-byte values is a single test, and the last bytes of a
+//! buffer take a separate careful path. Slices decode
 //! several values per step (Masked-VByte style) on x86-64 SIMD levels.
 //!
 //! # Strictness
@@ -51,6 +52,7 @@
 //! ```
 
 use alloc::vec::Vec;
+use core::num::NonZeroU64;
 
 use crate::DecodeError;
 use crate::dispatch::{Level, Simd};
@@ -315,42 +317,66 @@ pub fn encode_u32_slice(values: &[u32], out: &mut Vec<u8>) {
 /// [`DecodeError::Overflow`] (10th byte above 1).
 #[inline(always)]
 pub fn decode_u64(input: &[u8]) -> Result<(u64, usize), DecodeError> {
-    let (value, len) = decode_u64_raw(input);
+    let result = decode_u64_inner(input);
+    if let Ok((_, len)) = result {
+        // SAFETY: every `Ok` of `decode_u64_inner` counts bytes it read from `input` (the
+        // 8-byte window, `get(8)`/`get(9)`, or the tail's byte loop). Telling the compiler
+        // after the paths merge lets a caller's `&input[len..]` skip its bounds check.
+        unsafe { core::hint::assert_unchecked(len <= input.len()) };
+    }
+    result
+}
+
+#[inline(always)]
+fn decode_u64_inner(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    // With eight bytes readable the length comes from the first clear continuation bit of one
+    // 8-byte load, without a branch on the value's size: a branch per size mispredicts on
+    // mixed data, and a mispredict costs more than the whole decode. The only branches are on
+    // what is predictable for a stream: eight one-byte values ahead (all-small streams keep a
+    // one-step fast path), more than eight bytes (rare), and the end of the buffer. Each path
+    // returns its own `Ok`, so the hot ones carry no error plumbing.
+    let Some(head) = input.first_chunk::<8>() else {
+        return decode_u64_short(input);
+    };
+    let word = u64::from_le_bytes(*head);
+    // A stop bit (clear continuation bit) in every byte of the window.
+    if word & HIGH == 0 {
+        return Ok((word & 0x7f, 1));
+    }
+    let Some(stops) = NonZeroU64::new(!word & HIGH) else {
+        return decode_u64_long(input, word);
+    };
+    // All bits up to and including the first stop bit.
+    let keep = stops.get() ^ (stops.get() - 1);
+    let len = (stops.trailing_zeros() / 8 + 1) as usize;
+    Ok((pack7(word & keep & LOW7), len))
+}
+
+/// `input` is shorter than eight bytes.
+#[inline(always)]
+fn decode_u64_short(input: &[u8]) -> Result<(u64, usize), DecodeError> {
+    if let Some(&b) = input.first()
+        && b < 0x80
+    {
+        return Ok((u64::from(b), 1));
+    }
+    let (value, len) = decode_u64_tail(input);
     if len == 0 {
         return Err(decode_u64_error(input));
     }
     Ok((value, len))
 }
 
-/// The decoder proper: `(value, len)`, with `len == 0` for any error. Two words, so they come
-/// back in registers even from the out-of-line tail path.
+/// A varint whose first eight bytes (`word`) all have the continuation bit: 9 or 10 bytes.
 #[inline(always)]
-fn decode_u64_raw(input: &[u8]) -> (u64, usize) {
-    if let Some(&b) = input.first()
-        && b < 0x80
-    {
-        return (u64::from(b), 1);
-    }
-    let Some(head) = input.first_chunk::<8>() else {
-        return decode_u64_tail(input);
-    };
-    // One 8-byte load; the length comes from the first clear continuation bit.
-    let word = u64::from_le_bytes(*head);
-    let stops = !word & HIGH;
-    if stops != 0 {
-        // All bits up to and including the first stop bit.
-        let keep = stops ^ (stops - 1);
-        let len = (stops.trailing_zeros() / 8 + 1) as usize;
-        return (pack7(word & keep & LOW7), len);
-    }
-    // 9 or 10 bytes.
+fn decode_u64_long(input: &[u8], word: u64) -> Result<(u64, usize), DecodeError> {
     let low = pack7(word & LOW7);
     match (input.get(8), input.get(9)) {
-        (Some(&b8), _) if b8 < 0x80 => (low | u64::from(b8) << 56, 9),
+        (Some(&b8), _) if b8 < 0x80 => Ok((low | u64::from(b8) << 56, 9)),
         (Some(&b8), Some(&b9)) if b9 <= 1 => {
-            (low | u64::from(b8 & 0x7f) << 56 | u64::from(b9) << 63, 10)
+            Ok((low | u64::from(b8 & 0x7f) << 56 | u64::from(b9) << 63, 10))
         }
-        _ => (0, 0),
+        _ => Err(decode_u64_error(input)),
     }
 }
 
@@ -400,37 +426,40 @@ fn decode_u64_error(input: &[u8]) -> DecodeError {
 /// [`DecodeError::OverflowU32`] (the value needs more than 32 bits).
 #[inline(always)]
 pub fn decode_u32(input: &[u8]) -> Result<(u32, usize), DecodeError> {
-    let (value, len) = decode_u32_raw(input);
-    if len == 0 {
-        return Err(decode_u32_error(input));
+    // Shaped like `decode_u64`: one 8-byte load, no branch on the value's size.
+    let Some(head) = input.first_chunk::<8>() else {
+        return decode_u32_short(input);
+    };
+    let word = u64::from_le_bytes(*head);
+    if word & HIGH == 0 {
+        return Ok(((word & 0x7f) as u32, 1));
     }
-    Ok((value, len))
+    let stops = !word & HIGH & 0xff_ffff_ffff;
+    let keep = stops ^ stops.wrapping_sub(1);
+    let len = (stops.trailing_zeros() / 8 + 1) as usize;
+    // `stops == 0`: no end within five bytes. A 5-byte varint carries 35 bits; the top three
+    // must be clear.
+    match u32::try_from(pack7(word & keep & LOW7)) {
+        Ok(v) if stops != 0 => Ok((v, len)),
+        _ => Err(decode_u32_error(input)),
+    }
 }
 
-/// `(value, len)` with `len == 0` for any error (see [`decode_u64_raw`]).
+/// `input` is shorter than eight bytes.
 #[inline(always)]
-fn decode_u32_raw(input: &[u8]) -> (u32, usize) {
+fn decode_u32_short(input: &[u8]) -> Result<(u32, usize), DecodeError> {
     if let Some(&b) = input.first()
         && b < 0x80
     {
-        return (u32::from(b), 1);
+        return Ok((u32::from(b), 1));
     }
-    let Some(head) = input.first_chunk::<8>() else {
-        return decode_u32_tail(input);
-    };
-    let word = u64::from_le_bytes(*head);
-    let stops = !word & HIGH & 0xff_ffff_ffff;
-    if stops == 0 {
-        return (0, 0);
+    let (value, len) = decode_u32_tail(input);
+    if len == 0 {
+        return Err(decode_u32_error(input));
     }
-    let keep = stops ^ (stops - 1);
-    let len = (stops.trailing_zeros() / 8 + 1) as usize;
-    let value = pack7(word & keep & LOW7);
-    // A 5-byte varint carries 35 bits; the top three must be clear.
-    match u32::try_from(value) {
-        Ok(v) => (v, len),
-        Err(_) => (0, 0),
-    }
+    // SAFETY: the tail loop returns the number of bytes of `input` it read.
+    unsafe { core::hint::assert_unchecked(len <= input.len()) };
+    Ok((value, len))
 }
 
 #[inline(never)]

@@ -532,8 +532,10 @@ macro_rules! kernels {
         /// - `out` has spare capacity for at least `min(count, input.len())` elements.
         #[target_feature(enable = $features)]
         pub(super) unsafe fn $name(input: &[u8], count: usize, out: &mut Vec<$t>) -> Result<usize, DecodeError> {
-            // SAFETY: forwarded preconditions; `$sink` needs no more than `$features`.
-            unsafe { $body::<$t, $sink>(input, count, out, $one, $rest) }
+            // SAFETY: forwarded preconditions; `$sink` needs no more than `$features`. `$one`
+            // is wrapped in a closure so it is inlined (a function item passed as `impl Fn`
+            // goes through an out-of-line call shim, with spills around it).
+            unsafe { $body::<$t, $sink>(input, count, out, |b| $one(b), $rest) }
         }
     )*};
 }

@@ -48,6 +48,55 @@ fn header_layout_is_big_endian() {
     );
 }
 
+/// `parse_header` checks magic and version as one masked word: every byte of them is
+/// checked, no other header byte is, and the first failing check is the one reported.
+#[test]
+fn header_checks_cover_exactly_magic_version_and_length() {
+    let limits = Limits::with_max_payload(1000);
+    let mut good = Vec::new();
+    write(&mut good, 7, 0xbeef, &[]).unwrap();
+    good[8..12].copy_from_slice(&1000u32.to_be_bytes()); // at the limit: accepted
+    assert!(parse_header(&good, &limits).is_ok());
+    for i in 0..HEADER_LEN {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut h = good.clone();
+            h[i] ^= flip;
+            let got = parse_header(&h, &limits);
+            let len = u32::from_be_bytes([h[8], h[9], h[10], h[11]]);
+            let expected = match i {
+                0..=3 => Err(FrameError::BadMagic {
+                    offset: 0,
+                    found: u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
+                }),
+                4 => Err(FrameError::UnsupportedVersion {
+                    offset: 0,
+                    version: h[4],
+                }),
+                8..=11 if len > 1000 => Err(FrameError::PayloadTooLarge {
+                    offset: 0,
+                    len: u64::from(len),
+                    max: 1000,
+                }),
+                _ => Ok(()),
+            };
+            assert_eq!(got.map(|_| ()), expected, "byte {i} ^ {flip:#04x}");
+        }
+    }
+    // Several failures: magic wins over version, version over length.
+    let mut h = good.clone();
+    h[4] = 9;
+    h[8] = 0xff;
+    assert!(matches!(
+        parse_header(&h, &limits),
+        Err(FrameError::UnsupportedVersion { version: 9, .. })
+    ));
+    h[0] = b'Q';
+    assert!(matches!(
+        parse_header(&h, &limits),
+        Err(FrameError::BadMagic { .. })
+    ));
+}
+
 #[test]
 fn reader_byte_by_byte() {
     let payloads: Vec<Vec<u8>> = (0..20)

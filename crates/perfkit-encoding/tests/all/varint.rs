@@ -85,6 +85,42 @@ fn const_lengths() {
     assert_eq!((LEN, LEN32, ZLEN, ZLEN32), (2, 5, 1, 5));
 }
 
+/// The single-value decoders at every offset of long streams whose shapes hit each of their
+/// paths: runs of one-byte values (the eight-ahead fast path), mixed sizes (the branch-free
+/// word path), 9- and 10-byte values, and the last bytes of a buffer.
+#[test]
+fn single_decode_walks_every_shape() {
+    let mix = perfkit_testkit::varint_mix(4000, perfkit_testkit::DEFAULT_SEED);
+    let small: Vec<u64> = mix.iter().map(|&v| v & 0x7f).collect();
+    let runs: Vec<u64> = mix
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if (i / 9) % 2 == 0 { v & 0x7f } else { v })
+        .collect();
+    let long: Vec<u64> = mix.iter().map(|&v| v | 1 << (56 + v % 8)).collect();
+    for values in [mix, small, runs, long] {
+        let mut bytes = Vec::new();
+        encode_u64_slice(&values, &mut bytes);
+        for start in 0..bytes.len() {
+            let input = &bytes[start..];
+            let got = decode_u64(input).ok();
+            assert_eq!(got, reference::decode_u64(input), "u64 at {start}");
+            assert_eq!(
+                decode_u32(input).ok(),
+                reference::decode_u32(input),
+                "u32 at {start}"
+            );
+        }
+        let mut input = &bytes[..];
+        for &v in &values {
+            let (got, n) = decode_u64(input).unwrap();
+            assert_eq!(got, v);
+            input = &input[n..];
+        }
+        assert_eq!(decode_u64(input), Err(DecodeError::Truncated { offset: 0 }));
+    }
+}
+
 #[test]
 fn batch_on_testkit_mix_all_levels() {
     let values = perfkit_testkit::varint_mix(20_000, perfkit_testkit::DEFAULT_SEED);
