@@ -113,9 +113,29 @@ fn foreign_symbol(sym: Symbol) -> ! {
 }
 
 /// The string of `sym` in the entry buffer `buf`, or `None`.
-#[inline]
+///
+/// This is `entry_at` for the one-byte header (every string under 64 bytes) with the
+/// checks cut to what a forged symbol needs: the header byte is below `0x40`, so it is a
+/// whole ASCII character and the string's first byte is a character boundary; only the end
+/// is left to check, and `str::is_char_boundary` does that with one byte load (and the
+/// bounds check). The bytes between two character boundaries of a `str` are valid UTF-8,
+/// whatever the symbol pointed at.
+#[inline(always)]
 fn try_resolve_in(buf: &str, sym: Symbol) -> Option<&str> {
-    entry_at(buf, sym.as_u32() as usize).map(|(s, _)| s)
+    let off = sym.as_u32() as usize;
+    let b0 = *buf.as_bytes().get(off)?;
+    if b0 >= MORE {
+        return entry_at_long(buf, off).map(|(s, _)| s);
+    }
+    let start = off + 1;
+    let end = start + usize::from(b0);
+    if !buf.is_char_boundary(end) {
+        return None;
+    }
+    // SAFETY: `off < buf.len()` (the `get` above) and `buf[off]` is ASCII (below 0x40), so
+    // `start = off + 1` is a character boundary no greater than `buf.len()`; `end >= start`
+    // and `is_char_boundary(end)` held, which also means `end <= buf.len()`.
+    Some(unsafe { buf.get_unchecked(start..end) })
 }
 
 /// The string of `sym` in the entry buffer `buf`; panics for a symbol that does not resolve.

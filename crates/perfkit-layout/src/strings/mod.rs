@@ -36,7 +36,9 @@
 //! ```
 
 mod hash;
+#[allow(unsafe_code)]
 mod interner;
+#[allow(unsafe_code)]
 mod table;
 
 pub use interner::{Interner, Iter, Resolver, Symbol};

@@ -57,9 +57,14 @@ impl StringTable {
     #[must_use]
     #[inline]
     pub fn get(&self, index: usize) -> Option<&str> {
-        let start = *self.offsets.get(index)? as usize;
-        let end = *self.offsets.get(index + 1)? as usize;
-        self.buf.get(start..end)
+        // `index + 1 < offsets.len()` implies `index` is in bounds too: one check.
+        let end = *self.offsets.get(index.wrapping_add(1))? as usize;
+        let start = self.offsets[index] as usize;
+        debug_assert!(start <= end && end <= self.buf.len());
+        // SAFETY: by the invariants on `offsets`, consecutive offsets are non-decreasing char
+        // boundaries of `buf` no greater than `buf.len()`: the bytes between them are exactly
+        // the string pushed as number `index`.
+        Some(unsafe { self.buf.get_unchecked(start..end) })
     }
 
     /// The number of strings.
