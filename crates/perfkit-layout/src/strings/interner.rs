@@ -6,7 +6,7 @@ use core::fmt;
 use core::num::NonZeroU32;
 
 use super::StringsError;
-use super::hash::hash;
+use super::hash::{hash, middle_words};
 
 /// A handle to a string in an [`Interner`] (or the [`Resolver`] frozen from it).
 ///
@@ -166,27 +166,28 @@ fn home(h: u64, groups: usize) -> usize {
     ((u64::from(h as u32) * groups as u64) >> 32) as usize
 }
 
-/// `a == b` for slices of equal length, comparing 8 bytes at a time inline (the strings
-/// worth interning are short, where a `memcmp` call costs more than the compare).
+/// Bytes `at..at + 8` of `x` as a little-endian word.
+#[inline(always)]
+fn word(x: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&x[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// `a == b`, comparing up to 32 bytes with a few overlapping word loads and one branch (the
+/// strings worth interning are short, where a `memcmp` call costs more than the compare).
 #[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
-    if len < 8 || b.len() != len {
-        return a == b;
+    if b.len() != len {
+        return false;
     }
-    let word = |x: &[u8], at: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&x[at..at + 8]);
-        u64::from_le_bytes(w)
-    };
-    let mut at = 0;
-    while at + 8 < len {
-        if word(a, at) != word(b, at) {
-            return false;
-        }
-        at += 8;
+    if (8..=32).contains(&len) {
+        let diff = |at: usize| word(a, at) ^ word(b, at);
+        let (m1, m2) = middle_words(len);
+        return diff(0) | diff(m1) | diff(m2) | diff(len - 8) == 0;
     }
-    word(a, len - 8) == word(b, len - 8)
+    a == b
 }
 
 /// The fewest groups that hold `items` at a load of at most 7/8.
@@ -282,22 +283,17 @@ impl Interner {
     #[inline]
     pub fn try_intern(&mut self, s: &str) -> Result<Symbol, StringsError> {
         let h = hash(s.as_bytes());
-        let mut header = [0u8; MAX_HEADER];
-        let hl = encode_header(s.len(), &mut header);
-        let slot = match self.probe(h, s, &header[..hl]) {
-            Ok(sym) => return Ok(sym),
-            Err(slot) => slot,
-        };
-        self.insert(h, s, &header[..hl], slot)
+        match self.probe(h, s.as_bytes()) {
+            Ok(sym) => Ok(sym),
+            Err(slot) => self.insert(h, s, slot),
+        }
     }
 
     /// The symbol of `s` if it has been interned.
     #[must_use]
     #[inline]
     pub fn get(&self, s: &str) -> Option<Symbol> {
-        let mut header = [0u8; MAX_HEADER];
-        let hl = encode_header(s.len(), &mut header);
-        self.probe(hash(s.as_bytes()), s, &header[..hl]).ok()
+        self.probe(hash(s.as_bytes()), s.as_bytes()).ok()
     }
 
     /// True if `s` has been interned.
@@ -350,23 +346,57 @@ impl Interner {
         }
     }
 
-    /// Finds `s` (hash `h`, entry header `header`): `Ok(symbol)`, or `Err(slot)` with the
-    /// first empty slot on its probe sequence (`usize::MAX` when the table has no slots).
-    #[inline]
-    fn probe(&self, h: u64, s: &str, header: &[u8]) -> Result<Symbol, usize> {
+    /// Finds `s` (hash `h`): `Ok(symbol)`, or `Err(slot)` with the first empty slot on its
+    /// probe sequence (`usize::MAX` when the table has no slots).
+    #[inline(always)]
+    fn probe(&self, h: u64, s: &[u8]) -> Result<Symbol, usize> {
+        if s.len() < usize::from(MORE) {
+            // The common case: a one-byte header equal to the length. One slice (one bounds
+            // check) covers header and bytes.
+            let header = s.len() as u8;
+            self.probe_by(h, |bytes, off| {
+                bytes
+                    .get(off..off + 1 + s.len())
+                    .is_some_and(|e| e[0] == header && same_bytes(&e[1..], s))
+            })
+        } else {
+            self.probe_long(h, s)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn probe_long(&self, h: u64, s: &[u8]) -> Result<Symbol, usize> {
+        let mut header = [0u8; MAX_HEADER];
+        let hl = encode_header(s.len(), &mut header);
+        let header = &header[..hl];
+        let hl = header.len();
+        self.probe_by(h, |bytes, off| {
+            bytes.get(off..off + hl) == Some(header)
+                && bytes
+                    .get(off + hl..off + hl + s.len())
+                    .is_some_and(|stored| stored == s)
+        })
+    }
+
+    /// The probe loop: `is_entry(buf, offset)` says whether the entry at `offset` holds the
+    /// string sought.
+    #[inline(always)]
+    fn probe_by(
+        &self,
+        h: u64,
+        is_entry: impl Fn(&[u8], usize) -> bool,
+    ) -> Result<Symbol, usize> {
         let groups = self.ctrl.len() / GROUP;
         if groups == 0 {
             return Err(usize::MAX);
         }
         let pattern = LO * u64::from(tag(h));
         let bytes = self.buf.as_bytes();
-        let hl = header.len();
         let mut g = home(h, groups);
         loop {
             let base = g * GROUP;
-            let mut word = [0u8; GROUP];
-            word.copy_from_slice(&self.ctrl[base..base + GROUP]);
-            let ctrl = u64::from_le_bytes(word);
+            let ctrl = word(&self.ctrl, base);
             let x = ctrl ^ pattern;
             // Bytes of `x` that are zero (tag matches); may flag false positives, never
             // misses one, and only ever flags full slots (an EMPTY byte has its top bit set).
@@ -374,14 +404,7 @@ impl Interner {
             while hits != 0 {
                 let slot = base + (hits.trailing_zeros() / 8) as usize;
                 let off = self.slots[slot] as usize;
-                // The first header byte alone settles short strings (one byte compare, no
-                // call); the rest of the header and the bytes are compared only on a match.
-                if bytes.get(off) == Some(&header[0])
-                    && bytes.get(off + 1..off + hl) == Some(&header[1..])
-                    && bytes
-                        .get(off + hl..off + hl + s.len())
-                        .is_some_and(|stored| same_bytes(stored, s.as_bytes()))
-                {
+                if is_entry(bytes, off) {
                     // `off` is non-zero: offset 0 holds the leading 0 byte.
                     return Symbol::from_offset(off).ok_or(slot);
                 }
@@ -398,14 +421,13 @@ impl Interner {
         }
     }
 
-    #[inline]
-    fn insert(
-        &mut self,
-        h: u64,
-        s: &str,
-        header: &[u8],
-        mut slot: usize,
-    ) -> Result<Symbol, StringsError> {
+    /// Appends `s` (hash `h`, known to be absent) and records it in `slot`, the first empty
+    /// slot on its probe sequence (`usize::MAX` when the table has no slots yet).
+    #[inline(never)]
+    fn insert(&mut self, h: u64, s: &str, mut slot: usize) -> Result<Symbol, StringsError> {
+        let mut header = [0u8; MAX_HEADER];
+        let hl = encode_header(s.len(), &mut header);
+        let header = &header[..hl];
         let off = self.buf.len();
         let too_large = StringsError::TooLarge {
             stored: off,
