@@ -147,12 +147,75 @@ fn resolve_in(buf: &str, sym: Symbol) -> &str {
     }
 }
 
-// ---- the table: SwissTable-style groups of 8 one-byte tags ----
+// ---- the table: SwissTable-style groups, one cache line each ----
+//
+// A group is 12 one-byte tags and the 12 symbols they belong to, in one 64-byte line: a
+// probe that finds its tag has the symbol in the same line, so a lookup touches the table
+// once and the string buffer once.
 
-const GROUP: usize = 8;
+/// Slots per group.
+const GROUP: usize = 12;
+/// The most full slots per group on average (a load of 10/12): 6.4 table bytes per string.
+const MAX_FULL: usize = 10;
 const EMPTY: u8 = 0x80;
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+/// One bit per real tag byte (bytes 12..16 of `tags` are padding).
+const REAL: u32 = (1 << GROUP) - 1;
+
+/// One cache line of the table. Invariant: `tags[i]` is `EMPTY` or the top 7 bits of the
+/// hash of the string whose entry offset is `slots[i]`; the padding tags are `EMPTY`.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Group {
+    tags: [u8; 16],
+    slots: [u32; GROUP],
+}
+
+/// Bit `i` set for each tag `i` equal to `tag`, and bit `i` set for each empty tag `i`
+/// (padding excluded). SSE2 (part of every x86-64 CPU): one compare and two mask moves.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+fn match_group(tags: &[u8; 16], tag: u8) -> (u32, u32) {
+    use core::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    // SAFETY: this is compiled only where SSE2 is enabled at build time (every x86-64
+    // target has it), so the intrinsics run; `tags` is 16 readable bytes, the size of an
+    // `__m128i`, and the load is unaligned.
+    let (eq, empty) = unsafe {
+        let v = _mm_loadu_si128(tags.as_ptr().cast::<__m128i>());
+        let eq = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(tag as i8)));
+        (eq as u32, _mm_movemask_epi8(v) as u32)
+    };
+    (eq & REAL, empty & REAL)
+}
+
+/// [`match_group`] on other targets: a SWAR zero-byte test over the 16 tag bytes.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+fn match_group(tags: &[u8; 16], tag: u8) -> (u32, u32) {
+    const LO: u128 = u128::from_le_bytes([1; 16]);
+    const HI: u128 = u128::from_le_bytes([0x80; 16]);
+    // One bit per byte: byte `i`'s high bit moved to bit `i`.
+    let squash = |m: u128| {
+        (0..GROUP).fold(0u32, |acc, i| {
+            acc | ((((m >> (8 * i + 7)) & 1) as u32) << i)
+        })
+    };
+    let ctrl = u128::from_le_bytes(*tags);
+    let x = ctrl ^ (LO * u128::from(tag));
+    // Zero bytes of `x` (matching tags). The classic test may flag a 0x01 byte above a
+    // zero byte: check the flagged tags again so no false positive remains.
+    let maybe = squash(x.wrapping_sub(LO) & !x & HI);
+    let eq = (0..GROUP).fold(0u32, |acc, i| {
+        acc | (u32::from(maybe >> i & 1 == 1 && tags[i] == tag) << i)
+    });
+    (eq & REAL, squash(ctrl & HI) & REAL)
+}
+
+const EMPTY_GROUP: Group = Group {
+    tags: [EMPTY; 16],
+    slots: [0; GROUP],
+};
 
 #[inline(always)]
 fn tag(h: u64) -> u8 {
@@ -190,9 +253,9 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a == b
 }
 
-/// The fewest groups that hold `items` at a load of at most 7/8.
+/// The fewest groups that hold `items` at a load of at most `MAX_FULL / GROUP`.
 fn groups_for(items: usize) -> usize {
-    items.div_ceil(GROUP - 1)
+    items.div_ceil(MAX_FULL)
 }
 
 /// A string interner: each distinct string is stored once and named by a [`Symbol`] (see
@@ -201,12 +264,10 @@ fn groups_for(items: usize) -> usize {
 pub struct Interner {
     /// A 0 byte (so no entry sits at offset 0 and symbols are non-zero), then the entries.
     buf: String,
-    /// One tag per slot: `EMPTY`, or the top 7 bits of the hash of the slot's string.
-    /// Invariant: `ctrl.len() == slots.len() == groups * GROUP`, at most 7/8 of the slots
-    /// are full, and a full slot's tag matches its string's hash.
-    ctrl: Vec<u8>,
-    /// The entry offset (symbol) of each full slot.
-    slots: Vec<u32>,
+    /// The hash table (see [`Group`]). Invariant: at most `MAX_FULL * table.len()` slots
+    /// are full, so every probe sequence meets an empty slot; every string in `buf` is in
+    /// exactly one full slot.
+    table: Vec<Group>,
     len: usize,
 }
 
@@ -234,11 +295,9 @@ impl Interner {
     pub fn with_capacity(strings: usize, bytes: usize) -> Self {
         let mut buf = String::with_capacity(1 + strings + bytes);
         buf.push('\0');
-        let slots = groups_for(strings) * GROUP;
         Self {
             buf,
-            ctrl: vec![EMPTY; slots],
-            slots: vec![0; slots],
+            table: vec![EMPTY_GROUP; groups_for(strings)],
             len: 0,
         }
     }
@@ -259,7 +318,7 @@ impl Interner {
     /// Bytes of heap memory held (capacity included): the string buffer and the table.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity() + self.ctrl.capacity() + self.slots.capacity() * 4
+        self.buf.capacity() + self.table.capacity() * size_of::<Group>()
     }
 
     /// The symbol of `s`, interning it first if it is new.
@@ -327,13 +386,14 @@ impl Interner {
     }
 
     /// Releases unused capacity: the buffer shrinks to its contents and the table to the
-    /// fewest groups that keep the load at most 7/8.
+    /// fewest groups that keep the load at most 10/12.
     pub fn shrink_to_fit(&mut self) {
         self.buf.shrink_to_fit();
         let groups = groups_for(self.len);
-        if groups * GROUP != self.ctrl.len() {
+        if groups != self.table.len() {
             self.rehash(groups);
         }
+        self.table.shrink_to_fit();
     }
 
     /// Freezes the interner into a read-only [`Resolver`] that keeps only the strings (the
@@ -382,37 +442,29 @@ impl Interner {
     /// The probe loop: `is_entry(buf, offset)` says whether the entry at `offset` holds the
     /// string sought.
     #[inline(always)]
-    fn probe_by(
-        &self,
-        h: u64,
-        is_entry: impl Fn(&[u8], usize) -> bool,
-    ) -> Result<Symbol, usize> {
-        let groups = self.ctrl.len() / GROUP;
+    fn probe_by(&self, h: u64, is_entry: impl Fn(&[u8], usize) -> bool) -> Result<Symbol, usize> {
+        let groups = self.table.len();
         if groups == 0 {
             return Err(usize::MAX);
         }
-        let pattern = LO * u64::from(tag(h));
+        let t = tag(h);
         let bytes = self.buf.as_bytes();
         let mut g = home(h, groups);
         loop {
-            let base = g * GROUP;
-            let ctrl = word(&self.ctrl, base);
-            let x = ctrl ^ pattern;
-            // Bytes of `x` that are zero (tag matches); may flag false positives, never
-            // misses one, and only ever flags full slots (an EMPTY byte has its top bit set).
-            let mut hits = x.wrapping_sub(LO) & !x & HI;
+            let group = &self.table[g];
+            // Tags are below 0x80, so a matching tag is a full slot.
+            let (mut hits, empty) = match_group(&group.tags, t);
             while hits != 0 {
-                let slot = base + (hits.trailing_zeros() / 8) as usize;
-                let off = self.slots[slot] as usize;
+                let i = hits.trailing_zeros() as usize;
+                let off = group.slots[i % GROUP] as usize;
                 if is_entry(bytes, off) {
                     // `off` is non-zero: offset 0 holds the leading 0 byte.
-                    return Symbol::from_offset(off).ok_or(slot);
+                    return Symbol::from_offset(off).ok_or(g * GROUP + i);
                 }
                 hits &= hits - 1;
             }
-            let empty = ctrl & HI;
             if empty != 0 {
-                return Err(base + (empty.trailing_zeros() / 8) as usize);
+                return Err(g * GROUP + empty.trailing_zeros() as usize);
             }
             g += 1;
             if g == groups {
@@ -437,7 +489,7 @@ impl Interner {
             return Err(too_large);
         }
         let sym = Symbol::from_offset(off).ok_or(too_large)?;
-        if self.len + 1 > self.ctrl.len() / GROUP * (GROUP - 1) {
+        if self.len + 1 > self.table.len() * MAX_FULL {
             self.grow();
             slot = self.empty_slot(h);
         }
@@ -446,48 +498,47 @@ impl Interner {
             self.buf.push(char::from(b));
         }
         self.buf.push_str(s);
-        self.ctrl[slot] = tag(h);
-        self.slots[slot] = sym.as_u32();
+        self.fill(slot, h, sym.as_u32());
         self.len += 1;
         Ok(sym)
     }
 
     /// The first empty slot on `h`'s probe sequence (the table must have one).
     fn empty_slot(&self, h: u64) -> usize {
-        let groups = self.ctrl.len() / GROUP;
+        let groups = self.table.len();
         let mut g = home(h, groups);
         loop {
-            let base = g * GROUP;
-            if let Some(i) = self.ctrl[base..base + GROUP]
-                .iter()
-                .position(|&c| c == EMPTY)
-            {
-                return base + i;
+            if let Some(i) = self.table[g].tags[..GROUP].iter().position(|&c| c == EMPTY) {
+                return g * GROUP + i;
             }
             g = if g + 1 == groups { 0 } else { g + 1 };
         }
     }
 
+    /// Marks `slot` (empty) as holding the entry at `off`, whose string hashes to `h`.
+    #[inline]
+    fn fill(&mut self, slot: usize, h: u64, off: u32) {
+        let group = &mut self.table[slot / GROUP];
+        group.tags[slot % GROUP] = tag(h);
+        group.slots[slot % GROUP] = off;
+    }
+
     #[cold]
     #[inline(never)]
     fn grow(&mut self) {
-        let groups = (self.ctrl.len() / GROUP * 2)
-            .max(groups_for(self.len + 1))
-            .max(2);
+        let groups = (self.table.len() * 2).max(groups_for(self.len + 1)).max(2);
         self.rehash(groups);
     }
 
     /// Rebuilds the table with `groups` groups (enough for every string).
     fn rehash(&mut self, groups: usize) {
-        debug_assert!(self.len <= groups * (GROUP - 1));
-        self.ctrl = vec![EMPTY; groups * GROUP];
-        self.slots = vec![0; groups * GROUP];
+        debug_assert!(self.len <= groups * MAX_FULL);
+        self.table = vec![EMPTY_GROUP; groups];
         let mut pos = 1;
         while let Some((s, end)) = entry_at(&self.buf, pos) {
             let h = hash(s.as_bytes());
             let slot = self.empty_slot(h);
-            self.ctrl[slot] = tag(h);
-            self.slots[slot] = pos as u32;
+            self.fill(slot, h, pos as u32);
             pos = end;
         }
     }
