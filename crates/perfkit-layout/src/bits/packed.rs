@@ -368,3 +368,31 @@ impl fmt::Debug for PackedVec {
         f.debug_list().entries(self.iter()).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn every_width_reads_back_through_get_iter_and_unpack() {
+        let raw = perfkit_testkit::u64_array(150, 7);
+        for width in 1..=64u32 {
+            let mask = u64::MAX >> (64 - width);
+            let values: Vec<u64> = raw.iter().map(|v| v & mask).collect();
+            let p = PackedVec::from_slice(width, &values).unwrap();
+            for (i, &v) in values.iter().enumerate() {
+                assert_eq!(p.get(i), Some(v), "width {width}, index {i}");
+            }
+            assert_eq!(p.get(values.len()), None);
+            assert!(p.iter().eq(values.iter().copied()), "width {width}");
+            // Whole runs of 64 from a run boundary and from inside one.
+            for start in [0, 1, 63, 64, 70] {
+                let mut out = vec![u64::MAX; values.len()];
+                let n = p.unpack(start, &mut out);
+                assert_eq!(n, values.len() - start);
+                assert_eq!(&out[..n], &values[start..], "width {width}, start {start}");
+            }
+        }
+    }
+}

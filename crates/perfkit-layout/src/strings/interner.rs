@@ -112,16 +112,18 @@ fn foreign_symbol(sym: Symbol) -> ! {
     panic!("{sym:?} does not belong to this interner")
 }
 
-/// The string of `sym` in the entry buffer `buf`, or `None`.
+/// The string of `sym` in the entry buffer `buf`, or `None`. `ascii` says that every byte
+/// of `buf` is ASCII.
 ///
 /// This is `entry_at` for the one-byte header (every string under 64 bytes) with the
 /// checks cut to what a forged symbol needs: the header byte is below `0x40`, so it is a
 /// whole ASCII character and the string's first byte is a character boundary; only the end
-/// is left to check, and `str::is_char_boundary` does that with one byte load (and the
-/// bounds check). The bytes between two character boundaries of a `str` are valid UTF-8,
-/// whatever the symbol pointed at.
+/// is left to check. In an all-ASCII buffer every index up to its length is a boundary, so
+/// the check is one compare and the string's bytes are not touched; otherwise
+/// `str::is_char_boundary` loads the byte at the end. The bytes between two character
+/// boundaries of a `str` are valid UTF-8, whatever the symbol pointed at.
 #[inline(always)]
-fn try_resolve_in(buf: &str, sym: Symbol) -> Option<&str> {
+fn try_resolve_in(buf: &str, ascii: bool, sym: Symbol) -> Option<&str> {
     let off = sym.as_u32() as usize;
     let b0 = *buf.as_bytes().get(off)?;
     if b0 >= MORE {
@@ -129,19 +131,27 @@ fn try_resolve_in(buf: &str, sym: Symbol) -> Option<&str> {
     }
     let start = off + 1;
     let end = start + usize::from(b0);
-    if !buf.is_char_boundary(end) {
+    let boundary = if ascii {
+        end <= buf.len()
+    } else {
+        buf.is_char_boundary(end)
+    };
+    if !boundary {
         return None;
     }
+    debug_assert!(buf.is_char_boundary(end));
     // SAFETY: `off < buf.len()` (the `get` above) and `buf[off]` is ASCII (below 0x40), so
-    // `start = off + 1` is a character boundary no greater than `buf.len()`; `end >= start`
-    // and `is_char_boundary(end)` held, which also means `end <= buf.len()`.
+    // `start = off + 1` is a character boundary no greater than `buf.len()`; `end >= start`,
+    // and `end` is a character boundary no greater than `buf.len()`: checked by
+    // `is_char_boundary`, or, when every byte of `buf` is ASCII (the caller's `ascii`), by
+    // `end <= buf.len()` alone.
     Some(unsafe { buf.get_unchecked(start..end) })
 }
 
 /// The string of `sym` in the entry buffer `buf`; panics for a symbol that does not resolve.
 #[inline]
-fn resolve_in(buf: &str, sym: Symbol) -> &str {
-    match try_resolve_in(buf, sym) {
+fn resolve_in(buf: &str, ascii: bool, sym: Symbol) -> &str {
+    match try_resolve_in(buf, ascii, sym) {
         Some(s) => s,
         None => foreign_symbol(sym),
     }
@@ -268,6 +278,10 @@ pub struct Interner {
     /// are full, so every probe sequence meets an empty slot; every string in `buf` is in
     /// exactly one full slot.
     table: Vec<Group>,
+    /// Every byte of `buf` is ASCII: every index is a character boundary. Invariant: true
+    /// only if no string with a non-ASCII character has been interned (the headers and the
+    /// leading 0 byte are ASCII).
+    ascii: bool,
     len: usize,
 }
 
@@ -298,6 +312,7 @@ impl Interner {
         Self {
             buf,
             table: vec![EMPTY_GROUP; groups_for(strings)],
+            ascii: true,
             len: 0,
         }
     }
@@ -369,14 +384,14 @@ impl Interner {
     #[must_use]
     #[inline]
     pub fn resolve(&self, sym: Symbol) -> &str {
-        resolve_in(&self.buf, sym)
+        resolve_in(&self.buf, self.ascii, sym)
     }
 
     /// The string of `sym`, or `None` if it does not resolve here.
     #[must_use]
     #[inline]
     pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
-        try_resolve_in(&self.buf, sym)
+        try_resolve_in(&self.buf, self.ascii, sym)
     }
 
     /// Every `(symbol, string)` pair, in the order the strings were first interned.
@@ -402,6 +417,7 @@ impl Interner {
     pub fn into_resolver(self) -> Resolver {
         Resolver {
             buf: self.buf.into_boxed_str(),
+            ascii: self.ascii,
             len: self.len,
         }
     }
@@ -498,6 +514,7 @@ impl Interner {
             self.buf.push(char::from(b));
         }
         self.buf.push_str(s);
+        self.ascii &= s.is_ascii();
         self.fill(slot, h, sym.as_u32());
         self.len += 1;
         Ok(sym)
@@ -549,6 +566,8 @@ impl Interner {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Resolver {
     buf: Box<str>,
+    /// Every byte of `buf` is ASCII (as in [`Interner`]).
+    ascii: bool,
     len: usize,
 }
 
@@ -560,14 +579,14 @@ impl Resolver {
     #[must_use]
     #[inline]
     pub fn resolve(&self, sym: Symbol) -> &str {
-        resolve_in(&self.buf, sym)
+        resolve_in(&self.buf, self.ascii, sym)
     }
 
     /// The string of `sym`, or `None` if it does not resolve here.
     #[must_use]
     #[inline]
     pub fn try_resolve(&self, sym: Symbol) -> Option<&str> {
-        try_resolve_in(&self.buf, sym)
+        try_resolve_in(&self.buf, self.ascii, sym)
     }
 
     /// The number of strings.
@@ -688,12 +707,43 @@ mod tests {
             a.intern(&alloc::format!("é-{i}-ünïcode"));
         }
         b.intern("x");
-        // Every offset into `a`'s buffer either resolves to a valid &str or to nothing.
+        // Every offset into `a`'s buffer resolves to what the fully checked `entry_at`
+        // gives: a valid &str or nothing.
+        fn checked(i: &Interner, raw: u32) -> Option<&str> {
+            entry_at(&i.buf, raw as usize).map(|(s, _)| s)
+        }
+        assert!(!a.ascii);
         for raw in 1..a.buf.len() as u32 + 10 {
             let sym = Symbol::from_u32(raw).unwrap();
-            let _ = a.try_resolve(sym);
+            assert_eq!(a.try_resolve(sym), checked(&a, raw), "offset {raw}");
         }
         let far = a.intern("some string far into the buffer");
         assert_eq!(b.try_resolve(far), None);
+
+        // The all-ASCII fast path (no load at the end), then the same buffer once a
+        // non-ASCII string has turned it off.
+        let mut c = Interner::new();
+        for i in 0..60 {
+            c.intern(&alloc::format!("{i}:{}", "x?0".repeat(i % 23)));
+        }
+        assert!(c.ascii);
+        for turn in 0..2 {
+            for raw in 1..c.buf.len() as u32 + 70 {
+                let sym = Symbol::from_u32(raw).unwrap();
+                assert_eq!(
+                    c.try_resolve(sym),
+                    checked(&c, raw),
+                    "turn {turn}, offset {raw}"
+                );
+            }
+            let frozen = c.clone().into_resolver();
+            assert_eq!(frozen.ascii, c.ascii);
+            for raw in 1..c.buf.len() as u32 {
+                let sym = Symbol::from_u32(raw).unwrap();
+                assert_eq!(frozen.try_resolve(sym), c.try_resolve(sym));
+            }
+            c.intern("ü");
+            assert!(!c.ascii);
+        }
     }
 }
