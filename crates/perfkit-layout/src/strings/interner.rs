@@ -52,8 +52,9 @@ impl fmt::Debug for Symbol {
 //
 // The header stores the length 6 bits per byte, least significant first, with 0x40 set on
 // every byte but the last. Header bytes are below 0x80, so they are ASCII and the whole
-// buffer stays valid UTF-8: resolving is a checked `str::get`, no unsafe code and no UTF-8
-// validation. Strings shorter than 64 bytes take a one-byte header.
+// buffer stays valid UTF-8: resolving needs no UTF-8 validation, only the check that the
+// slice ends on a character boundary (see `try_resolve_in`). Strings shorter than 64 bytes
+// take a one-byte header.
 
 const MORE: u8 = 0x40;
 const MAX_HEADER: usize = 6;
