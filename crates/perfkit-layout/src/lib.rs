@@ -48,7 +48,10 @@
 //! assert_eq!((report.size(), report.padding()), (20, 0));
 //! ```
 #![no_std]
-#![forbid(unsafe_code)]
+// `unsafe` is allowed only in the modules that opt in, each block with its `// SAFETY:`
+// argument: unchecked slicing where an invariant already proves the bounds (`strings`),
+// unaligned word loads and the AVX2 instantiations behind a `Simd` token (`bits`).
+#![deny(unsafe_code)]
 
 extern crate alloc;
 // The derives name this crate `::perfkit_layout`; let them work inside it too.

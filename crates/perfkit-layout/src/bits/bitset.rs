@@ -317,41 +317,75 @@ impl Iterator for Iter<'_> {
     }
 
     #[inline]
-    fn fold<B, F: FnMut(B, usize) -> B>(self, init: B, mut f: F) -> B {
-        let mut acc = init;
-        let mut w = self.cur;
-        while w != 0 {
-            acc = f(acc, self.base + w.trailing_zeros() as usize);
-            w &= w - 1;
-        }
-        // The other words, `BLOCK_WORDS` at a time: decode every member of the block into a
-        // small buffer without data-dependent branches, then hand them out in one loop.
-        let mut base = self.base + 64;
-        let mut buf = [0u8; 264];
-        for block in self.rest.chunks(BLOCK_WORDS) {
-            let n = decode_block(block, &mut buf);
-            for &offset in &buf[..n] {
-                acc = f(acc, base + usize::from(offset));
-            }
-            base += 64 * BLOCK_WORDS;
-        }
-        acc
+    fn fold<B, F: FnMut(B, usize) -> B>(self, init: B, f: F) -> B {
+        fold_with(Simd::detected(), self, init, f)
     }
 }
 
-/// Words decoded per batch by [`Iter::fold`] (256 bits: offsets fit in a `u8`).
+/// [`Iter::fold`] on the code path of `simd`'s level: the AVX2 instantiation lets the
+/// compiler use `popcnt`/`tzcnt` and vectorize the hand-out loop (and `f` with it, when it
+/// is a simple reduction); the generic one runs everywhere.
+#[inline]
+pub(crate) fn fold_with<B, F: FnMut(B, usize) -> B>(simd: Simd, it: Iter<'_>, init: B, f: F) -> B {
+    #[cfg(target_arch = "x86_64")]
+    if simd.level().includes(perfkit_simd::Level::Avx2) {
+        // SAFETY: `simd` proves the CPU runs `Level::Avx2`, whose features include every
+        // feature `fold_avx2` enables.
+        return unsafe { fold_avx2(it, init, f) };
+    }
+    let _ = simd;
+    fold_generic(it, init, f)
+}
+
+/// [`fold_generic`] compiled for AVX2.
+///
+/// # Safety
+/// - The CPU must support AVX2, BMI1, BMI2, POPCNT and LZCNT (hold a `Simd` of
+///   `Level::Avx2` or above).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi1,bmi2,popcnt,lzcnt")]
+unsafe fn fold_avx2<B, F: FnMut(B, usize) -> B>(it: Iter<'_>, init: B, f: F) -> B {
+    fold_generic(it, init, f)
+}
+
+#[inline(always)]
+fn fold_generic<B, F: FnMut(B, usize) -> B>(it: Iter<'_>, init: B, mut f: F) -> B {
+    let mut acc = init;
+    let mut w = it.cur;
+    while w != 0 {
+        acc = f(acc, it.base + w.trailing_zeros() as usize);
+        w &= w - 1;
+    }
+    // The other words, `BLOCK_WORDS` at a time: decode every member of the block into a
+    // small buffer without data-dependent branches, then hand them out in one loop.
+    let mut base = it.base + 64;
+    let mut buf = [0u32; BLOCK_BUF];
+    for block in it.rest.chunks(BLOCK_WORDS) {
+        let n = decode_block(block, &mut buf);
+        for &offset in &buf[..n] {
+            acc = f(acc, base + offset as usize);
+        }
+        base += 64 * BLOCK_WORDS;
+    }
+    acc
+}
+
+/// Words decoded per batch by [`Iter::fold`] (256 bits).
 const BLOCK_WORDS: usize = 4;
 
-/// For each byte value, the positions of its set bits in increasing order, one per byte
-/// lane of the `u64` (the lanes past the count are 0).
-const POSITIONS: [u64; 256] = {
-    let mut table = [0u64; 256];
+/// The decode buffer: a block's members, plus room for the last byte's eight-lane store.
+const BLOCK_BUF: usize = 64 * BLOCK_WORDS + 8;
+
+/// For each byte value, the positions of its set bits in increasing order, one per lane
+/// (the lanes past the count are 0). 8 KiB: eight `u32` lanes are one 256-bit store.
+const POSITIONS: [[u32; 8]; 256] = {
+    let mut table = [[0u32; 8]; 256];
     let mut byte = 0;
     while byte < 256 {
         let (mut lane, mut bit) = (0, 0);
         while bit < 8 {
             if (byte >> bit) & 1 == 1 {
-                table[byte] |= (bit as u64) << (8 * lane);
+                table[byte][lane] = bit as u32;
                 lane += 1;
             }
             bit += 1;
@@ -375,11 +409,11 @@ const COUNTS: [u8; 256] = {
 /// Writes the members of `block` (at most [`BLOCK_WORDS`] words) to `out` as bit offsets
 /// from the block's first bit, in increasing order; returns how many.
 ///
-/// Each byte of a word is one table look-up: its positions (plus the byte's offset, added
-/// to all eight lanes at once) are stored as eight bytes, and the write cursor advances by
-/// the byte's population count. Lanes past the count are overwritten by the next byte.
+/// Each byte of a word is one table look-up: its eight position lanes (plus the byte's
+/// offset) are stored at the write cursor, which then advances by the byte's population
+/// count. Lanes past the count are overwritten by the next byte.
 #[inline(always)]
-fn decode_block(block: &[u64], out: &mut [u8; 264]) -> usize {
+fn decode_block(block: &[u64], out: &mut [u32; BLOCK_BUF]) -> usize {
     let mut n = 0usize;
     for (wi, &w) in block.iter().enumerate().take(BLOCK_WORDS) {
         if w == 0 {
@@ -387,12 +421,14 @@ fn decode_block(block: &[u64], out: &mut [u8; 264]) -> usize {
         }
         for byte in 0..8 {
             let b = ((w >> (8 * byte)) & 0xFF) as usize;
-            // No lane overflows: a position is at most 7 and the offset at most 248.
-            let lanes = POSITIONS[b] + ((wi * 64 + byte * 8) as u64) * 0x0101_0101_0101_0101;
+            let add = (wi * 64 + byte * 8) as u32;
             // `n` is at most 248 here (at most 8 per byte before this one), so the mask
             // changes nothing and lets the compiler drop the bounds check.
             let at = n & 0xFF;
-            out[at..at + 8].copy_from_slice(&lanes.to_le_bytes());
+            let lanes = &mut out[at..at + 8];
+            for (lane, &pos) in lanes.iter_mut().zip(&POSITIONS[b]) {
+                *lane = pos + add;
+            }
             n += usize::from(COUNTS[b]);
         }
     }
@@ -400,3 +436,54 @@ fn decode_block(block: &[u64], out: &mut [u8; 264]) -> usize {
 }
 
 impl core::iter::FusedIterator for Iter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+    use perfkit_simd::Level;
+
+    /// The members of `words`, bit by bit.
+    fn naive(words: &[u64]) -> Vec<usize> {
+        (0..words.len() * 64)
+            .filter(|&i| words[i / 64] >> (i % 64) & 1 == 1)
+            .collect()
+    }
+
+    #[test]
+    fn fold_matches_the_naive_walk_on_every_level() {
+        let random = perfkit_testkit::u64_array(300, 5);
+        let mut shapes: Vec<Vec<u64>> = Vec::new();
+        for len in [0usize, 1, 2, 3, 4, 5, 7, 8, 9, 64, 133] {
+            shapes.push(random[..len].to_vec());
+            shapes.push(alloc::vec![u64::MAX; len]);
+            // Sparse: one bit in every third word, empty words between.
+            shapes.push(
+                (0..len)
+                    .map(|i| if i % 3 == 0 { 1 << (i % 64) } else { 0 })
+                    .collect(),
+            );
+            shapes.push(random[..len].iter().map(|w| w & w >> 1 & w >> 2).collect());
+        }
+        for level in Level::available() {
+            let simd = Simd::new(level).unwrap();
+            for words in &shapes {
+                let set = BitSet::from_words(words.clone());
+                let want = naive(words);
+                // From the start, and after each of the first few `next` calls.
+                for skip in [0usize, 1, 2, 40, 70] {
+                    let mut it = set.iter();
+                    for _ in 0..skip {
+                        it.next();
+                    }
+                    let got = fold_with(simd, it, Vec::new(), |mut v, i| {
+                        v.push(i);
+                        v
+                    });
+                    let expect: Vec<usize> = want.iter().copied().skip(skip).collect();
+                    assert_eq!(got, expect, "{level:?}, {} words, skip {skip}", words.len());
+                }
+            }
+        }
+    }
+}

@@ -32,8 +32,10 @@
 //! # Ok::<(), perfkit_layout::bits::PackedError>(())
 //! ```
 
+#[allow(unsafe_code)]
 mod bitset;
 mod kernels;
+#[allow(unsafe_code)]
 mod packed;
 
 pub use bitset::{BitSet, Iter};

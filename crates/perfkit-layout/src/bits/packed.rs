@@ -62,6 +62,41 @@ fn read(words: &[u64], bit: usize, mask: u64) -> u64 {
     (lo | hi) & mask
 }
 
+/// The widest value [`read_unaligned`] reads: a value starts at most 7 bits into its first
+/// byte, so it must end within the 64 bits of one unaligned word.
+const UNALIGNED_MAX_WIDTH: u32 = 57;
+
+/// The value starting at bit `bit` of `words`, masked with `mask`, read with one unaligned
+/// 64-bit load at byte `bit / 8` (little-endian targets; elsewhere the two-word [`read`]).
+/// The width must be at most [`UNALIGNED_MAX_WIDTH`].
+///
+/// # Safety
+/// - `bit / 8 + 8 <= words.len() * 8`: the eight bytes read are inside `words`.
+#[inline(always)]
+unsafe fn read_unaligned(words: &[u64], bit: usize, mask: u64) -> u64 {
+    debug_assert!(bit / 8 + 8 <= words.len() * 8);
+    #[cfg(target_endian = "little")]
+    {
+        // SAFETY: the caller guarantees the 8 bytes at byte `bit / 8` lie inside `words`;
+        // `read_unaligned` has no alignment requirement and every bit pattern is a `u64`.
+        // On a little-endian target byte `i` of the word array is bits `8 * i..` of the
+        // stream.
+        let x = unsafe {
+            words
+                .as_ptr()
+                .cast::<u8>()
+                .add(bit / 8)
+                .cast::<u64>()
+                .read_unaligned()
+        };
+        (x >> (bit % 8)) & mask
+    }
+    #[cfg(not(target_endian = "little"))]
+    {
+        read(words, bit, mask)
+    }
+}
+
 impl PackedVec {
     /// An empty vector of `width`-bit values.
     ///
@@ -200,7 +235,14 @@ impl PackedVec {
         if index >= self.len {
             return None;
         }
-        Some(read(&self.words, index * self.width as usize, self.mask))
+        let bit = index * self.width as usize;
+        if self.width <= UNALIGNED_MAX_WIDTH {
+            // SAFETY: `index < len`, so `bit + width <= len * width`, and `words` holds
+            // `(len * width).div_ceil(64) + 1` words: at least `bit / 8 + 8` bytes.
+            Some(unsafe { read_unaligned(&self.words, bit, self.mask) })
+        } else {
+            Some(read(&self.words, bit, self.mask))
+        }
     }
 
     /// Overwrites value `index`.
@@ -287,15 +329,21 @@ fn unpack_runs(width: u32, src: &[u64], out: &mut [u64]) {
     by_width!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
 }
 
+/// One unaligned load, a constant shift and a mask per value (every offset in a run is a
+/// constant once the inner loop is unrolled).
 #[inline(never)]
 fn runs_const<const W: usize>(src: &[u64], out: &mut [u64]) {
+    const { assert!(W as u32 <= UNALIGNED_MAX_WIDTH) };
     let mask = u64::MAX >> (64 - W);
+    let runs = out.len() / 64;
+    assert!(src.len() > runs * W, "unpack_runs: source too short");
     for (r, run) in out.chunks_exact_mut(64).enumerate() {
-        let words = &src[r * W..=r * W + W];
+        let words = &src[r * W..];
         for (j, o) in run.iter_mut().enumerate() {
-            let bit = j * W;
-            let (k, s) = (bit / 64, (bit % 64) as u32);
-            *o = ((words[k] >> s) | ((words[k + 1] << 1) << (63 - s))) & mask;
+            // SAFETY: value `j` of the run starts at bit `j * W < 64 * W` of `words`, and
+            // `words` holds at least `W + 1` words (`src.len() > runs * W`, `r < runs`), so
+            // the 8 bytes at byte `j * W / 8 < 8 * W` are inside it.
+            *o = unsafe { read_unaligned(words, j * W, mask) };
         }
     }
 }
@@ -318,5 +366,33 @@ impl fmt::Debug for PackedVec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PackedVec<{} bits>", self.width)?;
         f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn every_width_reads_back_through_get_iter_and_unpack() {
+        let raw = perfkit_testkit::u64_array(150, 7);
+        for width in 1..=64u32 {
+            let mask = u64::MAX >> (64 - width);
+            let values: Vec<u64> = raw.iter().map(|v| v & mask).collect();
+            let p = PackedVec::from_slice(width, &values).unwrap();
+            for (i, &v) in values.iter().enumerate() {
+                assert_eq!(p.get(i), Some(v), "width {width}, index {i}");
+            }
+            assert_eq!(p.get(values.len()), None);
+            assert!(p.iter().eq(values.iter().copied()), "width {width}");
+            // Whole runs of 64 from a run boundary and from inside one.
+            for start in [0, 1, 63, 64, 70] {
+                let mut out = vec![u64::MAX; values.len()];
+                let n = p.unpack(start, &mut out);
+                assert_eq!(n, values.len() - start);
+                assert_eq!(&out[..n], &values[start..], "width {width}, start {start}");
+            }
+        }
     }
 }

@@ -57,9 +57,14 @@ impl StringTable {
     #[must_use]
     #[inline]
     pub fn get(&self, index: usize) -> Option<&str> {
-        let start = *self.offsets.get(index)? as usize;
-        let end = *self.offsets.get(index + 1)? as usize;
-        self.buf.get(start..end)
+        // `index + 1 < offsets.len()` implies `index` is in bounds too: one check.
+        let end = *self.offsets.get(index.checked_add(1)?)? as usize;
+        let start = self.offsets[index] as usize;
+        debug_assert!(start <= end && end <= self.buf.len());
+        // SAFETY: by the invariants on `offsets`, consecutive offsets are non-decreasing char
+        // boundaries of `buf` no greater than `buf.len()`: the bytes between them are exactly
+        // the string pushed as number `index`.
+        Some(unsafe { self.buf.get_unchecked(start..end) })
     }
 
     /// The number of strings.
@@ -105,5 +110,26 @@ impl StringTable {
 impl fmt::Debug for StringTable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_returns_each_pushed_string_and_none_past_the_end() {
+        let words = ["", "a", "é", "ünïcödé", "", "tail 🦀"];
+        let mut t = StringTable::new();
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(t.push(w), Ok(i));
+        }
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(t.get(i), Some(*w));
+        }
+        for past in [words.len(), words.len() + 1, usize::MAX - 1, usize::MAX] {
+            assert_eq!(t.get(past), None);
+        }
+        assert_eq!(StringTable::new().get(0), None);
     }
 }
