@@ -250,11 +250,12 @@ pub(super) unsafe fn decode_avx2<const DELTA: bool>(
     let mut k = 0;
     let mut data = ctrl_len;
     let mut prev = _mm_setzero_si128();
-    // SAFETY: `k + 1 < full <= ctrl_len` indexes control bytes; the two 16-byte loads end at
+    // Bounds: `k + 1 < full <= ctrl_len` indexes control bytes; the two 16-byte loads end at
     // most at `data + 32 <= input.len()`: in the first loop because groups `k..k + 8` hold at
     // least 32 data bytes (one a value), all inside the checked stream, in the second by its
-    // condition. 8 values per step are stored within the room for `count` values. The tail
-    // call forwards the preconditions with the state reached.
+    // condition. 8 values per step are stored within the room for `count` values.
+    // SAFETY: every load, store and index below stays within the bounds argued above, and the
+    // tail call forwards the preconditions with the state reached.
     unsafe {
         let dst = out.as_mut_ptr().add(len0);
         while k + 8 <= full {

@@ -77,10 +77,9 @@ unsafe fn read_unaligned(words: &[u64], bit: usize, mask: u64) -> u64 {
     debug_assert!(bit / 8 + 8 <= words.len() * 8);
     #[cfg(target_endian = "little")]
     {
+        // On a little-endian target byte `i` of the word array is bits `8 * i..` of the stream.
         // SAFETY: the caller guarantees the 8 bytes at byte `bit / 8` lie inside `words`;
         // `read_unaligned` has no alignment requirement and every bit pattern is a `u64`.
-        // On a little-endian target byte `i` of the word array is bits `8 * i..` of the
-        // stream.
         let x = unsafe {
             words
                 .as_ptr()
