@@ -397,19 +397,31 @@ fn decode_u64_tail(input: &[u8]) -> (u64, usize) {
 #[cold]
 #[inline(never)]
 fn decode_u64_error(input: &[u8]) -> DecodeError {
-    for (i, &b) in input.iter().enumerate().take(MAX_LEN_U64) {
-        if i == MAX_LEN_U64 - 1 && b > 1 {
-            return if b >= 0x80 {
-                DecodeError::Overlong {
+    first_error(input, MAX_LEN_U64, 1, |last_byte| DecodeError::Overflow {
+        offset: 0,
+        last_byte,
+    })
+}
+
+/// Why `input` does not start with a varint of at most `max_len` bytes whose last byte is at
+/// most `last_max` (the bits left for it); `overflow` builds the error for a larger last byte.
+fn first_error(
+    input: &[u8],
+    max_len: usize,
+    last_max: u8,
+    overflow: fn(u8) -> DecodeError,
+) -> DecodeError {
+    for (i, &b) in input.iter().enumerate().take(max_len) {
+        if i == max_len - 1 {
+            if b >= 0x80 {
+                return DecodeError::Overlong {
                     offset: 0,
-                    max_len: MAX_LEN_U64 as u8,
-                }
-            } else {
-                DecodeError::Overflow {
-                    offset: 0,
-                    last_byte: b,
-                }
-            };
+                    max_len: max_len as u8,
+                };
+            }
+            if b > last_max {
+                return overflow(b);
+            }
         }
         if b < 0x80 {
             break;
@@ -478,26 +490,12 @@ fn decode_u32_tail(input: &[u8]) -> (u32, usize) {
 #[cold]
 #[inline(never)]
 fn decode_u32_error(input: &[u8]) -> DecodeError {
-    for (i, &b) in input.iter().enumerate().take(MAX_LEN_U32) {
-        if i == MAX_LEN_U32 - 1 {
-            if b >= 0x80 {
-                return DecodeError::Overlong {
-                    offset: 0,
-                    max_len: MAX_LEN_U32 as u8,
-                };
-            }
-            if b > 0x0f {
-                return DecodeError::OverflowU32 {
-                    offset: 0,
-                    last_byte: b,
-                };
-            }
+    first_error(input, MAX_LEN_U32, 0x0f, |last_byte| {
+        DecodeError::OverflowU32 {
+            offset: 0,
+            last_byte,
         }
-        if b < 0x80 {
-            break;
-        }
-    }
-    DecodeError::Truncated { offset: 0 }
+    })
 }
 
 /// Decodes one zigzag-encoded `i64` varint.
