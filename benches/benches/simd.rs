@@ -10,6 +10,10 @@
 //!   with four accumulators: `hand/avx512x4` (masked tail; only where the CPU has AVX-512)
 //!   and `hand/avx2x4` (FMA for dot).
 //! - Smaller groups for the other kernels at 4096 and 262144: `naive` against `perfkit`.
+//! - After the criterion groups, paired comparisons (`perfkit_benches::paired`)
+//!   `sum_f32_paired` and `dot_f32_paired` at 4096 and 16777216: the fine ratios (free
+//!   function vs method, strict vs relaxed, perfkit vs the best contender) with every
+//!   contender timed in alternating chunks, so both sides of a ratio see the same machine state.
 //!
 //! Throughput is in bytes read, so memory-bound sizes read as bandwidth.
 
@@ -487,6 +491,115 @@ fn bench_others(c: &mut Criterion) {
     }
 }
 
+/// Paired comparisons (see `perfkit_benches::paired`): the fine ratios the issue sets (free
+/// function vs `Simd` method, the cost of the bit-identical guarantee, perfkit vs the best
+/// contender when memory-bound) from contenders timed in alternating chunks, so that both
+/// sides of a ratio see the same machine state. The criterion groups above give the absolute
+/// medians.
+fn paired_sum_dot() {
+    use perfkit_benches::paired::{Contender, compare};
+    let method = Simd::detected();
+    for n in [4096, 16_777_216] {
+        let x = f32_array(n, DEFAULT_SEED);
+        let y = f32_array(n, DEFAULT_SEED + 1);
+        let (x, y) = (&x[..], &y[..]);
+        let mut sum: Vec<Contender<'_>> = vec![
+            (
+                "perfkit",
+                Box::new(move || {
+                    black_box(perfkit_simd::sum_f32(black_box(x)));
+                }),
+            ),
+            (
+                "perfkit/method",
+                Box::new(move || {
+                    black_box(black_box(method).sum_f32(black_box(x)));
+                }),
+            ),
+            (
+                "perfkit/relaxed",
+                Box::new(move || {
+                    black_box(perfkit_simd::sum_f32_relaxed(black_box(x)));
+                }),
+            ),
+            (
+                "wide",
+                Box::new(move || {
+                    black_box(wide_sum(black_box(x)));
+                }),
+            ),
+        ];
+        let mut dot: Vec<Contender<'_>> = vec![
+            (
+                "perfkit",
+                Box::new(move || {
+                    black_box(perfkit_simd::dot_f32(black_box(x), black_box(y)));
+                }),
+            ),
+            (
+                "perfkit/method",
+                Box::new(move || {
+                    black_box(black_box(method).dot_f32(black_box(x), black_box(y)));
+                }),
+            ),
+            (
+                "perfkit/relaxed",
+                Box::new(move || {
+                    black_box(perfkit_simd::dot_f32_relaxed(black_box(x), black_box(y)));
+                }),
+            ),
+            (
+                "wide",
+                Box::new(move || {
+                    black_box(wide_dot(black_box(x), black_box(y)));
+                }),
+            ),
+            (
+                "simsimd",
+                Box::new(move || {
+                    black_box(f32::dot(black_box(x), black_box(y)));
+                }),
+            ),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2_fma() {
+            sum.push((
+                "hand/avx2x4",
+                Box::new(move || {
+                    // SAFETY: AVX2 and FMA were detected just above.
+                    black_box(unsafe { hand2::sum_avx2x4(black_box(x)) });
+                }),
+            ));
+            dot.push((
+                "hand/avx2x4",
+                Box::new(move || {
+                    // SAFETY: AVX2 and FMA were detected just above; equal lengths.
+                    black_box(unsafe { hand2::dot_avx2x4(black_box(x), black_box(y)) });
+                }),
+            ));
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512f() {
+            sum.push((
+                "hand/avx512x4",
+                Box::new(move || {
+                    // SAFETY: AVX-512F was detected just above.
+                    black_box(unsafe { hand::sum_avx512x4(black_box(x)) });
+                }),
+            ));
+            dot.push((
+                "hand/avx512x4",
+                Box::new(move || {
+                    // SAFETY: AVX-512F was detected just above; equal lengths.
+                    black_box(unsafe { hand::dot_avx512x4(black_box(x), black_box(y)) });
+                }),
+            ));
+        }
+        compare("sum_f32_paired", n, sum);
+        compare("dot_f32_paired", n, dot);
+    }
+}
+
 fn main() {
     let mut c = perfkit_benches::criterion();
     if !perfkit_benches::quick() {
@@ -502,4 +615,5 @@ fn main() {
     bench_dot_f32(&mut c);
     bench_others(&mut c);
     c.final_summary();
+    paired_sum_dot();
 }

@@ -16,6 +16,8 @@
 //! comparable across runs.
 #![forbid(unsafe_code)]
 
+pub mod paired;
+
 use std::time::Duration;
 
 use criterion::Criterion;

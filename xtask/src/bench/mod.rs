@@ -171,6 +171,19 @@ pub fn run(args: &[String]) -> Result<()> {
             ));
         }
     }
+    if measurements.is_empty() && ran.is_some() {
+        // Only paired comparisons matched: their tables are the report.
+        let paired = paired_section(&out)?;
+        if !paired.is_empty() {
+            let path = out.join("report.md");
+            util::write(&path, &format!("# perfkit benchmark report\n{paired}"))?;
+            progress(format!(
+                "paired comparisons only; report: {}",
+                path.display()
+            ));
+            return Ok(());
+        }
+    }
     if measurements.is_empty() {
         return Err(Failure::new(match (&ran, &filter) {
             (Some(_), Some(f)) => format!("no benchmark matched the filter `{f}`"),
@@ -210,7 +223,11 @@ pub fn run(args: &[String]) -> Result<()> {
         None => Vec::new(),
     };
 
-    util::write(&out.join("report.md"), &report::markdown(&results))?;
+    let paired = paired_section(&out)?;
+    util::write(
+        &out.join("report.md"),
+        &format!("{}{paired}", report::markdown(&results)),
+    )?;
     util::write(&out.join("index.html"), &report::html(&results))?;
     util::write(&out.join("results.json"), &results.to_json())?;
     if let Some(path) = &save {
@@ -294,6 +311,11 @@ fn run_targets(
     }
     let logs = out.join("logs");
     util::create_dir(&logs)?;
+    // Paired comparisons write their tables afresh in every run.
+    let paired = out.join("paired");
+    if paired.is_dir() {
+        std::fs::remove_dir_all(&paired).map_err(|e| Failure::io("remove", &paired, &e))?;
+    }
     let mut ran = HashSet::new();
     let n = targets.len();
     for (k, target) in targets.iter().enumerate() {
@@ -343,6 +365,42 @@ fn for_each_line(mut r: impl BufRead, mut f: impl FnMut(String)) {
     }
 }
 
+/// Where the bench binaries write their paired comparisons (`perfkit_benches::paired`):
+/// `paired/` next to the `logs/` directory that holds `log_path`.
+fn paired_dir(log_path: &Path) -> PathBuf {
+    log_path
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."))
+        .join("paired")
+}
+
+/// The paired comparison tables under `out/paired`, in name order, as one Markdown section
+/// (empty when there are none).
+fn paired_section(out: &Path) -> Result<String> {
+    let dir = out.join("paired");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(String::new());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    if files.is_empty() {
+        return Ok(String::new());
+    }
+    files.sort();
+    let mut s = String::from(
+        "\n## Paired comparisons\n\nContenders timed in alternating chunks of about 100 µs, \
+         the order rotated every round; a ratio is the median over rounds of the contender's \
+         time over the reference's in the same round, so drift of the machine cancels.\n\n",
+    );
+    for f in files {
+        s.push_str(&util::read(&f)?);
+    }
+    Ok(s)
+}
+
 fn run_target(
     target: &str,
     filter: Option<&str>,
@@ -356,6 +414,7 @@ fn run_target(
     cmd.args(["bench", "-p", PACKAGE, "--bench", target, "--"])
         .args(criterion_args(filter, quick))
         .env("CRITERION_HOME", criterion_dir)
+        .env("PERFKIT_PAIRED_DIR", paired_dir(log_path))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
