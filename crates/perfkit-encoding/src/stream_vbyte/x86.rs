@@ -2,11 +2,11 @@
 
 use alloc::vec::Vec;
 use core::arch::x86_64::{
-    __m128i, _mm_add_epi32, _mm_add_epi64, _mm_alignr_epi8, _mm_cmpeq_epi32, _mm_cvtsi128_si32,
-    _mm_load_si128, _mm_loadu_si128, _mm_min_epu32, _mm_mul_epu32, _mm_packus_epi16,
-    _mm_packus_epi32, _mm_set_epi8, _mm_set1_epi32, _mm_setzero_si128, _mm_shuffle_epi8,
-    _mm_shuffle_epi32, _mm_storeu_si128, _mm_sub_epi32, _mm256_inserti128_si256, _mm256_set_m128i,
-    _mm256_shuffle_epi8, _mm256_storeu_si256,
+    __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_cmpeq_epi32, _mm_cvtsi128_si32, _mm_load_si128,
+    _mm_loadu_si128, _mm_min_epu32, _mm_packus_epi16, _mm_packus_epi32, _mm_set1_epi32,
+    _mm_setzero_si128, _mm_shuffle_epi8, _mm_shuffle_epi32, _mm_slli_si128, _mm_storeu_si128,
+    _mm_sub_epi32, _mm256_inserti128_si256, _mm256_set_m128i, _mm256_shuffle_epi8,
+    _mm256_storeu_si256,
 };
 
 use super::scalar;
@@ -97,24 +97,13 @@ pub(super) unsafe fn encode_sse41<const DELTA: bool>(values: &[u32], out: &mut V
     }
 }
 
-/// Prefix sums of four lanes (wrapping), with one shuffle instead of two byte shifts.
-///
-/// Step one adds each even lane into the odd lane above it: `pmuludq` by 2^31 and a 64-bit
-/// doubling move lanes 0 and 2 up by 32 bits on the multiplier ports, leaving the shuffle
-/// ports (which the decode `pshufb` and the carries already use) free. Step two adds lane 1
-/// into lanes 2 and 3 with one zeroing `pshufb`.
+/// Prefix sums of four lanes.
 #[inline(always)]
 fn prefix4(s: __m128i) -> __m128i {
     // SAFETY: only arithmetic intrinsics; callers enable SSSE3.
     unsafe {
-        // x0 * 2^31 and x2 * 2^31 as 64-bit lanes; doubled, x0 << 32 and x2 << 32 (exact).
-        let half = _mm_mul_epu32(s, _mm_set1_epi32(1 << 31));
-        let pairs = _mm_add_epi32(s, _mm_add_epi64(half, half)); // [x0, x0+x1, x2, x2+x3]
-        // [0, 0, lane 1, lane 1]: bytes 4..8 into lanes 2 and 3, zeros (0x80) below.
-        let lane1_up = _mm_set_epi8(
-            7, 6, 5, 4, 7, 6, 5, 4, -128, -128, -128, -128, -128, -128, -128, -128,
-        );
-        _mm_add_epi32(pairs, _mm_shuffle_epi8(pairs, lane1_up))
+        let s = _mm_add_epi32(s, _mm_slli_si128::<4>(s));
+        _mm_add_epi32(s, _mm_slli_si128::<8>(s))
     }
 }
 
