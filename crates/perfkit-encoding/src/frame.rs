@@ -141,55 +141,72 @@ fn check_partial_header(input: &[u8]) -> FrameError {
     }
 }
 
+/// Magic and version as the low five bytes of a little-endian load of the header.
+const MAGIC_VERSION: u64 = u32::from_be(MAGIC) as u64 | (VERSION as u64) << 32;
+
 /// Reads and validates a header at the start of `input` (magic, version, declared length
 /// against `limits`), without looking at the payload.
 ///
-/// The success path is the zerocopy cast plus two compares: magic and version are checked
-/// together as the first five bytes of one 8-byte load, then the length. Which check failed
-/// is worked out on a cold path.
+/// The success path is the zerocopy cast plus two fused compare-and-branches: magic and
+/// version together as the first five bytes of one 8-byte load, then the length. Which check
+/// failed is worked out by a cold function, so the hot path never merges with the error path
+/// (a caller's loop keeps the length it just loaded, and `?`/`unwrap` on the result see a
+/// known error variant).
 ///
 /// # Errors
 ///
 /// [`FrameError::Incomplete`] when `input` is a valid prefix shorter than a header;
 /// [`FrameError::BadMagic`], [`FrameError::UnsupportedVersion`],
-/// [`FrameError::PayloadTooLarge`] (offsets are 0: relative to `input`).
+/// [`FrameError::PayloadTooLarge`] (offsets are 0: relative to `input`), checked in that order.
 #[inline]
 pub fn parse_header<'a>(input: &'a [u8], limits: &Limits) -> Result<&'a FrameHeader, FrameError> {
-    /// Magic and version as the low five bytes of a little-endian load of the header.
-    const MAGIC_VERSION: u64 = u32::from_be(MAGIC) as u64 | (VERSION as u64) << 32;
-    const LOW5: u64 = (1 << 40) - 1;
     let Ok((header, _)) = FrameHeader::ref_from_prefix(input) else {
         return Err(check_partial_header(input));
     };
     let (head, _) = zerocopy::little_endian::U64::read_from_prefix(header.as_bytes())
         .unwrap_or_else(|_| unreachable!("a header is 16 bytes"));
-    let head = head.get();
-    if head & LOW5 != MAGIC_VERSION || header.payload_len.get() > limits.max_payload {
-        return Err(header_error(header, limits));
+    // Shifting out the top three bytes (kind, flags) leaves magic and version.
+    if (head.get() ^ MAGIC_VERSION) << 24 != 0 || header.payload_len.get() > limits.max_payload {
+        // Built here from a field-less fault so that the variant is a constant at the caller.
+        return Err(match header_fault(header, limits) {
+            HeaderFault::Magic => FrameError::BadMagic {
+                offset: 0,
+                found: header.magic.get(),
+            },
+            HeaderFault::Version => FrameError::UnsupportedVersion {
+                offset: 0,
+                version: header.version,
+            },
+            HeaderFault::TooLarge => FrameError::PayloadTooLarge {
+                offset: 0,
+                len: u64::from(header.payload_len.get()),
+                max: limits.max_payload,
+            },
+        });
     }
     Ok(header)
 }
 
-/// Why a complete header failed [`parse_header`]'s checks (called only after a failure).
+/// The first check a complete header fails, in [`parse_header`]'s order.
+#[derive(Clone, Copy)]
+enum HeaderFault {
+    Magic,
+    Version,
+    TooLarge,
+}
+
+/// Which check a complete header failed (called only after [`parse_header`]'s fast check
+/// failed, so one of them did).
 #[cold]
 #[inline(never)]
-fn header_error(header: &FrameHeader, limits: &Limits) -> FrameError {
+fn header_fault(header: &FrameHeader, limits: &Limits) -> HeaderFault {
     if header.magic.get() != MAGIC {
-        return FrameError::BadMagic {
-            offset: 0,
-            found: header.magic.get(),
-        };
-    }
-    if header.version != VERSION {
-        return FrameError::UnsupportedVersion {
-            offset: 0,
-            version: header.version,
-        };
-    }
-    FrameError::PayloadTooLarge {
-        offset: 0,
-        len: u64::from(header.payload_len.get()),
-        max: limits.max_payload,
+        HeaderFault::Magic
+    } else if header.version != VERSION {
+        HeaderFault::Version
+    } else {
+        debug_assert!(header.payload_len.get() > limits.max_payload);
+        HeaderFault::TooLarge
     }
 }
 

@@ -211,22 +211,24 @@ unsafe fn step8<const DELTA: bool>(
         let hi = _mm_loadu_si128(input.as_ptr().add(data + usize::from(LENGTHS[c0])).cast());
         let shuf0 = _mm_load_si128(DECODE[c0].0.as_ptr().cast());
         let shuf1 = _mm_load_si128(DECODE[c1].0.as_ptr().cast());
-        let s = if DELTA {
-            // Two 128-bit groups: each one's own prefix sums, then the running total. The
-            // loop-carried chain is two adds a step; the shuffles stay within 128 bits (a
-            // 256-bit prefix sum needs lane-crossing moves, which cost more here).
+        if DELTA {
+            // Two 128-bit groups: each one's own prefix sums, the second carried past the
+            // first, then the running total. Only `prev += total` is loop-carried: one add a
+            // step. The shuffles stay within 128 bits (a 256-bit prefix sum needs
+            // lane-crossing moves, which cost more than these on AVX2 machines).
             let a = prefix4(_mm_shuffle_epi8(lo, shuf0));
-            let b = prefix4(_mm_shuffle_epi8(hi, shuf1));
-            let out_lo = _mm_add_epi32(a, *prev);
-            let mid = _mm_add_epi32(*prev, _mm_shuffle_epi32::<0xff>(a));
-            let out_hi = _mm_add_epi32(b, mid);
-            *prev = _mm_add_epi32(mid, _mm_shuffle_epi32::<0xff>(b));
-            _mm256_set_m128i(out_hi, out_lo)
+            let b = _mm_add_epi32(
+                prefix4(_mm_shuffle_epi8(hi, shuf1)),
+                _mm_shuffle_epi32::<0xff>(a),
+            );
+            _mm_storeu_si128(dst.cast(), _mm_add_epi32(a, *prev));
+            _mm_storeu_si128(dst.add(4).cast(), _mm_add_epi32(b, *prev));
+            *prev = _mm_add_epi32(*prev, _mm_shuffle_epi32::<0xff>(b));
         } else {
             let v = _mm256_inserti128_si256::<1>(_mm256_set_m128i(lo, lo), hi);
-            _mm256_shuffle_epi8(v, _mm256_set_m128i(shuf1, shuf0))
-        };
-        _mm256_storeu_si256(dst.cast(), s);
+            let s = _mm256_shuffle_epi8(v, _mm256_set_m128i(shuf1, shuf0));
+            _mm256_storeu_si256(dst.cast(), s);
+        }
         data + usize::from(LENGTHS[c0]) + usize::from(LENGTHS[c1])
     }
 }
@@ -250,14 +252,21 @@ pub(super) unsafe fn decode_avx2<const DELTA: bool>(
     let mut k = 0;
     let mut data = ctrl_len;
     let mut prev = _mm_setzero_si128();
-    // Bounds: `k + 1 < full <= ctrl_len` indexes control bytes; the two 16-byte loads end at
-    // most at `data + 32 <= input.len()`: in the first loop because groups `k..k + 8` hold at
-    // least 32 data bytes (one a value), all inside the checked stream, in the second by its
-    // condition. 8 values per step are stored within the room for `count` values.
+    // Bounds: `k + 1 < full <= ctrl_len` indexes control bytes; a step's two 16-byte loads end
+    // at most at `data + 32 <= input.len()`: in the first two loops because groups `k..k + 8`
+    // (from the step's own `k`) hold at least 32 data bytes (one a value), all inside the
+    // checked stream, in the third by its condition. 8 values per step are stored within the
+    // room for `count` values.
     // SAFETY: every load, store and index below stays within the bounds argued above, and the
     // tail call forwards the preconditions with the state reached.
     unsafe {
         let dst = out.as_mut_ptr().add(len0);
+        // Two steps (16 values) per iteration: half the loop overhead.
+        while k + 10 <= full {
+            data = step8::<DELTA>(input, k, data, &mut prev, dst.add(4 * k));
+            data = step8::<DELTA>(input, k + 2, data, &mut prev, dst.add(4 * k + 8));
+            k += 4;
+        }
         while k + 8 <= full {
             data = step8::<DELTA>(input, k, data, &mut prev, dst.add(4 * k));
             k += 2;

@@ -131,3 +131,48 @@ proptest! {
         }
     }
 }
+
+/// Every count from 0 to 300 (every tail: after the 16-value AVX2 iterations, the single
+/// 8-value step, the 4-value SSSE3 groups and the scalar values) with all-1-byte, all-4-byte
+/// and mixed values, decoded plain and as deltas whose running sum wraps many times, at every
+/// level and at an unaligned input offset, against the scalar reference.
+#[test]
+fn every_tail_length_and_wrapping_deltas() {
+    let mix = perfkit_testkit::varint_mix_u32(300, perfkit_testkit::DEFAULT_SEED);
+    let shapes: [(&str, Vec<u32>); 3] = [
+        ("1byte", mix.iter().map(|&v| v & 0xff).collect()),
+        // Near 2^32: the prefix sums wrap almost every value.
+        ("4byte", mix.iter().map(|&v| v | 0xff00_0000).collect()),
+        ("mix", mix.clone()),
+    ];
+    for (shape, values) in &shapes {
+        for count in 0..=values.len() {
+            let stored = &values[..count];
+            let bytes = reference::svb_encode(stored);
+            let sums = reference::prefix_sums(stored);
+            let mut shifted = vec![0xa5u8; 3];
+            shifted.extend_from_slice(&bytes);
+            for simd in levels() {
+                for input in [&bytes[..], &shifted[3..]] {
+                    let mut out = Vec::new();
+                    assert_eq!(
+                        decode_with(simd, input, count, &mut out),
+                        Ok(bytes.len()),
+                        "{shape} {count} {simd:?}"
+                    );
+                    assert_eq!(out, stored, "{shape} {count} {simd:?}");
+                    let mut dout = vec![7];
+                    assert_eq!(
+                        decode_delta_with(simd, input, count, &mut dout),
+                        Ok(bytes.len()),
+                        "{shape} {count} {simd:?} delta"
+                    );
+                    assert_eq!(dout[1..], sums, "{shape} {count} {simd:?} delta");
+                }
+            }
+        }
+    }
+    // The running sum really wraps in the 4-byte shape.
+    let four = &shapes[1].1;
+    assert!(four.iter().fold(0u64, |a, &v| a + u64::from(v)) > 1 << 40);
+}
