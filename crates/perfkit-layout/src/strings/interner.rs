@@ -475,7 +475,9 @@ impl Interner {
                 let i = hits.trailing_zeros() as usize;
                 // `hits` has bits below `GROUP` only, so this never breaks; `get` costs one
                 // compare where `i % GROUP` cost a multiply-shift sequence.
-                let Some(&off) = group.slots.get(i) else { break };
+                let Some(&off) = group.slots.get(i) else {
+                    break;
+                };
                 let off = off as usize;
                 if is_entry(bytes, off) {
                     // `off` is non-zero: offset 0 holds the leading 0 byte.

@@ -56,7 +56,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 200 }))]
 
     #[test]
     fn every_operation_matches_a_vec_model(ops in prop::collection::vec(op(), 0..60)) {
@@ -346,7 +346,7 @@ fn start() -> impl Strategy<Value = Start> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 200 }))]
 
     /// `push` checks one cached capacity for every column: from any way of getting a
     /// container (each leaves the columns' capacities different), growing row by row keeps
