@@ -206,6 +206,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         #[doc = #doc_soa]
         #vis struct #soa<#params> #where_c {
             #( #f: #vec<#t>, )*
+            // Invariants: every column has the same length, and a capacity of at least
+            // `__soa_cap` (a lower bound cached so that `push` checks one number, not one per
+            // column). Only the methods below touch the fields.
+            __soa_cap: usize,
         }
 
         #[doc = #doc_rf]
@@ -248,13 +252,15 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// An empty container (allocates nothing).
             #[must_use]
             pub const fn new() -> Self {
-                Self { #( #f: #vec::new(), )* }
+                Self { #( #f: #vec::new(), )* __soa_cap: 0 }
             }
 
             /// An empty container with room for `capacity` rows in every column.
             #[must_use]
             pub fn with_capacity(capacity: usize) -> Self {
-                Self { #( #f: #vec::with_capacity(capacity), )* }
+                let mut __soa_out = Self { #( #f: #vec::with_capacity(capacity), )* __soa_cap: 0 };
+                __soa_out.__soa_cap = __soa_out.capacity();
+                __soa_out
             }
 
             /// The number of rows.
@@ -281,12 +287,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             /// Reserves room for at least `additional` more rows in every column.
             pub fn reserve(&mut self, additional: usize) {
+                // A panic part way (capacity overflow) leaves `__soa_cap` a valid lower bound:
+                // reserving never lowers a column's capacity.
                 #( self.#f.reserve(additional); )*
+                self.__soa_cap = self.capacity();
             }
 
             /// Shrinks every column's capacity to its length.
             pub fn shrink_to_fit(&mut self) {
+                // Lower the bound first, so it holds even if a reallocation panics.
+                self.__soa_cap = 0;
                 #( self.#f.shrink_to_fit(); )*
+                self.__soa_cap = self.capacity();
             }
 
             /// Removes every row.
@@ -301,10 +313,38 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             }
 
             /// Appends a row.
+            ///
+            /// Every column shares one capacity check: when there is room for the row in
+            /// all of them, each value is written straight into its column's spare capacity.
             #[inline]
             pub fn push(&mut self, value: #row_ty) {
                 let #name { #( #f: #fv, )* } = value;
-                #( self.#f.push(#fv); )*
+                let __soa_len = self.#f0.len();
+                if __soa_len >= self.__soa_cap {
+                    self.__soa_grow();
+                }
+                ::core::debug_assert!(true #( && self.#f.len() == __soa_len && self.#f.capacity() > __soa_len )*);
+                // SAFETY: every column has length `__soa_len` and capacity at least
+                // `__soa_cap > __soa_len` (the struct's invariants; `__soa_grow` re-established
+                // the second when it did not hold), so slot `__soa_len` of every column is
+                // allocated and uninitialised. Each write initialises that slot before its
+                // `set_len` makes it part of the column, so every column again holds
+                // `__soa_len + 1` initialised values. Nothing between the writes can panic
+                // (they only move values), so no column is left longer than another.
+                unsafe {
+                    #(
+                        ::core::ptr::write(self.#f.as_mut_ptr().add(__soa_len), #fv);
+                        self.#f.set_len(__soa_len + 1);
+                    )*
+                }
+            }
+
+            /// The slow path of `push`: room for at least one more row in every column
+            /// (amortized doubling, as `Vec::push`), then the new shared capacity.
+            #[cold]
+            #[inline(never)]
+            fn __soa_grow(&mut self) {
+                self.reserve(1);
             }
 
             /// Removes the last row and returns it, or `None` when empty.
@@ -481,7 +521,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         #[automatically_derived]
         impl #impl_g ::core::clone::Clone for #soa_ty #clone_b {
             fn clone(&self) -> Self {
-                Self { #( #f: ::core::clone::Clone::clone(&self.#f), )* }
+                let mut __soa_out = Self { #( #f: ::core::clone::Clone::clone(&self.#f), )* __soa_cap: 0 };
+                __soa_out.__soa_cap = __soa_out.capacity();
+                __soa_out
             }
         }
 

@@ -473,7 +473,12 @@ impl Interner {
             let (mut hits, empty) = match_group(&group.tags, t);
             while hits != 0 {
                 let i = hits.trailing_zeros() as usize;
-                let off = group.slots[i % GROUP] as usize;
+                // `hits` has bits below `GROUP` only, so this never breaks; `get` costs one
+                // compare where `i % GROUP` cost a multiply-shift sequence.
+                let Some(&off) = group.slots.get(i) else {
+                    break;
+                };
+                let off = off as usize;
                 if is_entry(bytes, off) {
                     // `off` is non-zero: offset 0 holds the leading 0 byte.
                     return Symbol::from_offset(off).ok_or(g * GROUP + i);

@@ -56,7 +56,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 200 }))]
 
     #[test]
     fn every_operation_matches_a_vec_model(ops in prop::collection::vec(op(), 0..60)) {
@@ -301,4 +301,185 @@ fn visibility_carries_over() {
     let mut s = visibility::InnerSoa::new();
     s.push(visibility::Inner { x: 1.0 });
     assert_eq!(s.columns().x, &[1.0]);
+}
+
+/// Columns of different element sizes (so `Vec`'s growth gives them different capacities),
+/// one of them zero-sized and one that owns heap memory.
+#[derive(Soa, Debug, Clone, PartialEq)]
+pub struct Mixed {
+    pub small: u8,
+    pub wide: u64,
+    pub unit: (),
+    pub name: String,
+}
+
+fn mixed(i: usize) -> Mixed {
+    Mixed {
+        small: i as u8,
+        wide: (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        unit: (),
+        name: i.to_string(),
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Start {
+    New,
+    WithCapacity(usize),
+    Reserve(usize),
+    ShrunkAfter(usize),
+    ClonedAfter(usize),
+    TruncatedAfter(usize, usize),
+    Collected(usize),
+}
+
+fn start() -> impl Strategy<Value = Start> {
+    prop_oneof![
+        Just(Start::New),
+        (0usize..40).prop_map(Start::WithCapacity),
+        (0usize..40).prop_map(Start::Reserve),
+        (0usize..40).prop_map(Start::ShrunkAfter),
+        (0usize..40).prop_map(Start::ClonedAfter),
+        (0usize..40, 0usize..40).prop_map(|(n, k)| Start::TruncatedAfter(n, k)),
+        (0usize..40).prop_map(Start::Collected),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 3 } else { 200 }))]
+
+    /// `push` checks one cached capacity for every column: from any way of getting a
+    /// container (each leaves the columns' capacities different), growing row by row keeps
+    /// every column the same length and the contents equal to a `Vec` model.
+    #[test]
+    fn growth_from_every_starting_point_matches_a_vec_model(
+        start in start(),
+        pushes in 0usize..300,
+        interleave in any::<bool>(),
+    ) {
+        let mut model: Vec<Mixed> = Vec::new();
+        let mut soa = match start {
+            Start::New => MixedSoa::new(),
+            Start::WithCapacity(c) => {
+                let s = MixedSoa::with_capacity(c);
+                prop_assert!(s.capacity() >= c);
+                s
+            }
+            Start::Reserve(c) => {
+                let mut s = MixedSoa::new();
+                s.reserve(c);
+                prop_assert!(s.capacity() >= c);
+                s
+            }
+            Start::ShrunkAfter(n) | Start::ClonedAfter(n) | Start::Collected(n) => {
+                let mut s = MixedSoa::new();
+                for i in 0..n {
+                    s.push(mixed(i));
+                    model.push(mixed(i));
+                }
+                match start {
+                    Start::ShrunkAfter(_) => {
+                        s.shrink_to_fit();
+                        s
+                    }
+                    Start::ClonedAfter(_) => s.clone(),
+                    _ => model.iter().cloned().collect(),
+                }
+            }
+            Start::TruncatedAfter(n, k) => {
+                let mut s: MixedSoa = (0..n).map(mixed).collect();
+                model.extend((0..n).map(mixed));
+                s.truncate(k);
+                model.truncate(k);
+                s
+            }
+        };
+        for i in 0..pushes {
+            soa.push(mixed(1000 + i));
+            model.push(mixed(1000 + i));
+            if interleave && i % 7 == 3 {
+                prop_assert_eq!(soa.pop(), model.pop());
+                soa.shrink_to_fit();
+            }
+            prop_assert_eq!(soa.len(), model.len());
+            prop_assert!(soa.capacity() >= soa.len());
+            let cols = soa.columns();
+            prop_assert_eq!(
+                (cols.small.len(), cols.wide.len(), cols.unit.len(), cols.name.len()),
+                (model.len(), model.len(), model.len(), model.len())
+            );
+        }
+        prop_assert_eq!(soa.iter().map(|r| r.to_owned_row()).collect::<Vec<_>>(), model.clone());
+        prop_assert_eq!(soa.into_iter().collect::<Vec<_>>(), model);
+    }
+}
+
+/// A value that counts its live instances and can be told to panic when cloned.
+#[derive(Debug, PartialEq)]
+struct Counted(u32);
+
+static LIVE: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
+
+impl Counted {
+    fn new(v: u32) -> Self {
+        LIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(v)
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Self {
+        assert!(self.0 != 13, "clone of 13");
+        Self::new(self.0)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[derive(Soa, Debug, Clone, PartialEq)]
+struct Tracked {
+    id: u16,
+    value: Counted,
+}
+
+#[test]
+fn growth_drops_every_value_once_and_a_panicking_clone_leaves_the_container_whole() {
+    {
+        let mut soa = TrackedSoa::new();
+        for i in 0..1000u32 {
+            soa.push(Tracked {
+                id: i as u16,
+                value: Counted::new(i % 13),
+            });
+        }
+        assert_eq!(LIVE.load(std::sync::atomic::Ordering::SeqCst), 1000);
+        // Every column moved through the same reallocations: nothing duplicated or lost.
+        let copy = soa.clone();
+        assert_eq!(LIVE.load(std::sync::atomic::Ordering::SeqCst), 2000);
+        assert_eq!(copy, soa);
+        drop(copy);
+
+        soa.push(Tracked {
+            id: 13,
+            value: Counted::new(13),
+        });
+        let clone = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| soa.clone()));
+        assert!(clone.is_err());
+        // The partial clone was dropped; the original is untouched and still grows.
+        assert_eq!(LIVE.load(std::sync::atomic::Ordering::SeqCst), 1001);
+        assert_eq!(soa.len(), 1001);
+        soa.push(Tracked {
+            id: 7,
+            value: Counted::new(7),
+        });
+        let cols = soa.columns();
+        assert_eq!((cols.id.len(), cols.value.len()), (1002, 1002));
+        assert_eq!(cols.value[1000].0, 13);
+        assert_eq!(soa.pop().map(|t| t.id), Some(7));
+    }
+    assert_eq!(LIVE.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
