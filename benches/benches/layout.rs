@@ -12,11 +12,15 @@
 //! - `resolve`: resolving the 1M symbols back to strings (summing lengths).
 //! - `packed_get`: 1M random reads of 11-bit values.
 //! - `packed_unpack`: decoding 1M 11-bit values into a `u64` slice.
+//!
+//! After the criterion groups, paired comparisons (`perfkit_benches::paired`):
+//! `particles_update_paired`, `particles_push_paired` and `intern_paired`, the ratio targets
+//! with contenders timed in alternating rounds.
 
 use std::collections::HashMap;
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use perfkit_layout::Soa;
 use perfkit_layout::bits::{BitSet, PackedVec};
 use perfkit_layout::strings::Interner;
@@ -95,9 +99,9 @@ fn particles() -> Vec<Particle> {
         .collect()
 }
 
-fn bench_particles(c: &mut Criterion) {
-    let rows = particles();
-    let sd = |p: &Particle| SdParticle {
+/// The same particle as soa_derive's row type.
+fn sd_row(p: &Particle) -> SdParticle {
+    SdParticle {
         x: p.x,
         y: p.y,
         z: p.z,
@@ -105,48 +109,32 @@ fn bench_particles(c: &mut Criterion) {
         vy: p.vy,
         vz: p.vz,
         mass: p.mass,
-    };
+    }
+}
+
+fn bench_particles(c: &mut Criterion) {
+    let rows = particles();
+    let sd = sd_row;
 
     let mut g = c.benchmark_group("particles_update");
     g.throughput(Throughput::Elements(PARTICLES as u64));
     let mut aos = rows.clone();
     g.bench_function(BenchmarkId::new("hand/aos", PARTICLES), |b| {
-        b.iter(|| {
-            for p in black_box(&mut aos).iter_mut() {
-                p.x += p.vx * DT;
-                p.y += p.vy * DT;
-                p.z += p.vz * DT;
-            }
-        });
+        b.iter(|| update_aos(black_box(&mut aos)));
     });
     let mut hand = HandSoa::default();
     rows.iter().for_each(|p| hand.push(*p));
     g.bench_function(BenchmarkId::new("hand/soa", PARTICLES), |b| {
-        b.iter(|| {
-            let h = black_box(&mut hand);
-            step(&mut h.x, &h.vx);
-            step(&mut h.y, &h.vy);
-            step(&mut h.z, &h.vz);
-        });
+        b.iter(|| update_hand(black_box(&mut hand)));
     });
     let mut sdv = SdParticleVec::new();
     rows.iter().for_each(|p| sdv.push(sd(p)));
     g.bench_function(BenchmarkId::new("soa_derive", PARTICLES), |b| {
-        b.iter(|| {
-            let v = black_box(&mut sdv);
-            step(&mut v.x, &v.vx);
-            step(&mut v.y, &v.vy);
-            step(&mut v.z, &v.vz);
-        });
+        b.iter(|| update_soa_derive(black_box(&mut sdv)));
     });
     let mut ours: ParticleSoa = rows.iter().copied().collect();
     g.bench_function(BenchmarkId::new("perfkit", PARTICLES), |b| {
-        b.iter(|| {
-            let c = black_box(&mut ours).columns_mut();
-            step(c.x, c.vx);
-            step(c.y, c.vy);
-            step(c.z, c.vz);
-        });
+        b.iter(|| update_ours(black_box(&mut ours)));
     });
     g.finish();
 
@@ -162,32 +150,14 @@ fn bench_particles(c: &mut Criterion) {
         });
     });
     g.bench_function(BenchmarkId::new("hand/soa", PARTICLES), |b| {
-        b.iter(|| {
-            let mut v = HandSoa::default();
-            for p in black_box(&rows) {
-                v.push(*p);
-            }
-            v
-        });
+        b.iter(|| push_hand(black_box(&rows)));
     });
     let sd_rows: Vec<SdParticle> = rows.iter().map(sd).collect();
     g.bench_function(BenchmarkId::new("soa_derive", PARTICLES), |b| {
-        b.iter(|| {
-            let mut v = SdParticleVec::new();
-            for p in black_box(&sd_rows) {
-                v.push(*p);
-            }
-            v
-        });
+        b.iter(|| push_soa_derive(black_box(&sd_rows)));
     });
     g.bench_function(BenchmarkId::new("perfkit", PARTICLES), |b| {
-        b.iter(|| {
-            let mut v = ParticleSoa::new();
-            for p in black_box(&rows) {
-                v.push(*p);
-            }
-            v
-        });
+        b.iter(|| push_ours(black_box(&rows)));
     });
     g.finish();
 }
@@ -347,34 +317,13 @@ fn bench_strings(c: &mut Criterion) {
         });
     });
     g.bench_function(BenchmarkId::new("lasso", DRAWS), |b| {
-        b.iter(|| {
-            let mut rodeo = lasso::Rodeo::default();
-            let mut last = None;
-            for s in black_box(&input) {
-                last = Some(rodeo.get_or_intern(s));
-            }
-            (rodeo, last)
-        });
+        b.iter(|| intern_lasso(black_box(&input)));
     });
     g.bench_function(BenchmarkId::new("string-interner", DRAWS), |b| {
-        b.iter(|| {
-            let mut si = string_interner::DefaultStringInterner::default();
-            let mut last = None;
-            for s in black_box(&input) {
-                last = Some(si.get_or_intern(s));
-            }
-            (si, last)
-        });
+        b.iter(|| intern_string_interner(black_box(&input)));
     });
     g.bench_function(BenchmarkId::new("perfkit", DRAWS), |b| {
-        b.iter(|| {
-            let mut interner = Interner::new();
-            let mut last = None;
-            for s in black_box(&input) {
-                last = Some(interner.intern(s));
-            }
-            (interner, last)
-        });
+        b.iter(|| intern_ours(black_box(&input)));
     });
     g.finish();
 
@@ -525,9 +474,156 @@ fn bench_packed(c: &mut Criterion) {
     g.finish();
 }
 
+// ---- contender bodies, shared by the criterion groups and the paired comparisons ----
+
+fn update_aos(aos: &mut [Particle]) {
+    for p in aos {
+        p.x += p.vx * DT;
+        p.y += p.vy * DT;
+        p.z += p.vz * DT;
+    }
+}
+
+fn update_hand(h: &mut HandSoa) {
+    step(&mut h.x, &h.vx);
+    step(&mut h.y, &h.vy);
+    step(&mut h.z, &h.vz);
+}
+
+fn update_soa_derive(v: &mut SdParticleVec) {
+    step(&mut v.x, &v.vx);
+    step(&mut v.y, &v.vy);
+    step(&mut v.z, &v.vz);
+}
+
+fn update_ours(v: &mut ParticleSoa) {
+    let c = v.columns_mut();
+    step(c.x, c.vx);
+    step(c.y, c.vy);
+    step(c.z, c.vz);
+}
+
+fn push_hand(rows: &[Particle]) -> HandSoa {
+    let mut v = HandSoa::default();
+    for p in rows {
+        v.push(*p);
+    }
+    v
+}
+
+fn push_soa_derive(rows: &[SdParticle]) -> SdParticleVec {
+    let mut v = SdParticleVec::new();
+    for p in rows {
+        v.push(*p);
+    }
+    v
+}
+
+fn push_ours(rows: &[Particle]) -> ParticleSoa {
+    let mut v = ParticleSoa::new();
+    for p in rows {
+        v.push(*p);
+    }
+    v
+}
+
+fn intern_lasso(input: &[String]) -> (lasso::Rodeo, Option<lasso::Spur>) {
+    let mut rodeo = lasso::Rodeo::default();
+    let mut last = None;
+    for s in input {
+        last = Some(rodeo.get_or_intern(s));
+    }
+    (rodeo, last)
+}
+
+fn intern_string_interner(
+    input: &[String],
+) -> (
+    string_interner::DefaultStringInterner,
+    Option<string_interner::DefaultSymbol>,
+) {
+    let mut si = string_interner::DefaultStringInterner::default();
+    let mut last = None;
+    for s in input {
+        last = Some(si.get_or_intern(s));
+    }
+    (si, last)
+}
+
+fn intern_ours(input: &[String]) -> (Interner, Option<perfkit_layout::strings::Symbol>) {
+    let mut interner = Interner::new();
+    let mut last = None;
+    for s in input {
+        last = Some(interner.intern(s));
+    }
+    (interner, last)
+}
+
+/// Paired comparisons (see `perfkit_benches::paired`) of the ratio targets: derived SoA
+/// against hand SoA, soa_derive and AoS (update and push), and the interners. Every
+/// contender keeps its own data, so in the update comparison each call streams its arrays
+/// from memory (the four containers together exceed the last-level cache), unlike the
+/// criterion group, where one contender's arrays partly stay cached between iterations.
+fn paired_layout() {
+    use perfkit_benches::paired::{Contender, compare};
+    let rows = particles();
+    let sd_rows: Vec<SdParticle> = rows.iter().map(sd_row).collect();
+    {
+        let mut aos = rows.clone();
+        let mut hand = push_hand(&rows);
+        let mut sdv = push_soa_derive(&sd_rows);
+        let mut ours = push_ours(&rows);
+        let update: Vec<Contender<'_>> = vec![
+            ("perfkit", Box::new(|| update_ours(black_box(&mut ours)))),
+            ("hand/soa", Box::new(|| update_hand(black_box(&mut hand)))),
+            (
+                "soa_derive",
+                Box::new(|| update_soa_derive(black_box(&mut sdv))),
+            ),
+            ("hand/aos", Box::new(|| update_aos(black_box(&mut aos)))),
+        ];
+        compare("particles_update_paired", PARTICLES, update);
+    }
+    let push: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| drop(black_box(push_ours(black_box(&rows))))),
+        ),
+        (
+            "soa_derive",
+            Box::new(|| drop(black_box(push_soa_derive(black_box(&sd_rows))))),
+        ),
+        (
+            "hand/soa",
+            Box::new(|| drop(black_box(push_hand(black_box(&rows))))),
+        ),
+    ];
+    compare("particles_push_paired", PARTICLES, push);
+    let input = strings(DRAWS, UNIQUE, DEFAULT_SEED);
+    let intern: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| drop(black_box(intern_ours(black_box(&input))))),
+        ),
+        (
+            "string-interner",
+            Box::new(|| drop(black_box(intern_string_interner(black_box(&input))))),
+        ),
+        (
+            "lasso",
+            Box::new(|| drop(black_box(intern_lasso(black_box(&input))))),
+        ),
+    ];
+    compare("intern_paired", DRAWS, intern);
+}
+
 criterion_group! {
     name = benches;
     config = perfkit_benches::criterion();
     targets = bench_particles, bench_bitsets, bench_strings, bench_packed
 }
-criterion_main!(benches);
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    paired_layout();
+}
