@@ -11,8 +11,9 @@
 //!
 //! The AVX2 and AVX-512 levels take the continuation bits of 64 bytes at a time into one
 //! 64-bit mask (so the next step's key is a shift, not a load), fill eight 32-bit lanes per
-//! step, and decode a longer varint from that mask with `tzcnt` and `pext`; they run while
-//! 64 bytes are readable and 64 slots reserved.
+//! step, and decode a longer varint from that mask (its length by one `tzcnt`, its value by
+//! the branch-free 7-bit pack, not `pext`, which is slow microcode on some AVX2 CPUs); they
+//! run while 64 bytes are readable and 64 slots reserved.
 
 use alloc::vec::Vec;
 use core::arch::x86_64::{
@@ -25,11 +26,11 @@ use core::arch::x86_64::{
     _mm256_extracti128_si256, _mm256_load_si256, _mm256_loadu_si256, _mm256_movemask_epi8,
     _mm256_or_si256, _mm256_set1_epi32, _mm256_shuffle_epi8, _mm256_srli_epi32,
     _mm256_storeu_si256, _mm512_cvtepu8_epi32, _mm512_cvtepu8_epi64, _mm512_cvtepu16_epi64,
-    _mm512_cvtepu32_epi64, _mm512_storeu_si512, _pext_u64,
+    _mm512_cvtepu32_epi64, _mm512_storeu_si512,
 };
 
 use super::batch::{at, decode_u32_scalar, decode_u64_scalar};
-use super::{LOW7, MAX_LEN_U32};
+use super::{LOW7, MAX_LEN_U32, pack7};
 use super::{decode_u32, decode_u64};
 use crate::DecodeError;
 
@@ -210,8 +211,8 @@ impl Sink8<u32> for Avx512 {
 /// The input is walked in blocks of 64 bytes whose continuation bits are taken once into a
 /// 64-bit mask, so a step's position chain is a shift of that mask and a `PLANS8` lookup
 /// rather than a vector load and a `movemask`. A varint longer than 4 bytes at the front of a
-/// step is decoded from the same mask (`wide`: its length by one `tzcnt`, its value by
-/// `pext`), so only invalid input reaches `one`.
+/// step is decoded from the same mask (`wide`: its length by one `tzcnt`, its value by the
+/// branch-free 7-bit pack), so only invalid input reaches `one`.
 ///
 /// # Safety
 ///
@@ -298,7 +299,7 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
 ///
 /// # Safety
 ///
-/// - 10 bytes are readable at `at`; the CPU supports BMI1 and BMI2.
+/// - 10 bytes are readable at `at`; the CPU supports BMI1 and BMI2 (`bzhi`).
 #[inline(always)]
 unsafe fn wide_u64(at: *const u8, cont: u64) -> Option<(u64, usize)> {
     let len = (!cont).trailing_zeros() as usize + 1;
@@ -306,9 +307,9 @@ unsafe fn wide_u64(at: *const u8, cont: u64) -> Option<(u64, usize)> {
     unsafe {
         let word = u64::from_le(at.cast::<u64>().read_unaligned());
         if len <= 8 {
-            return Some((_pext_u64(word, _bzhi_u64(LOW7, 8 * len as u32)), len));
+            return Some((pack7(word & _bzhi_u64(LOW7, 8 * len as u32)), len));
         }
-        let low = _pext_u64(word, LOW7);
+        let low = pack7(word & LOW7);
         let b8 = u64::from(at.add(8).read());
         let b9 = u64::from(at.add(9).read());
         match len {
@@ -333,7 +334,7 @@ unsafe fn wide_u32(at: *const u8, cont: u64) -> Option<(u32, usize)> {
         return None;
     }
     // SAFETY: as above.
-    let value = unsafe { _pext_u64(word, _bzhi_u64(LOW7, 8 * len as u32)) };
+    let value = pack7(word & unsafe { _bzhi_u64(LOW7, 8 * len as u32) });
     u32::try_from(value).ok().map(|v| (v, len))
 }
 
