@@ -257,9 +257,9 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
                     produced += 16;
                     continue;
                 }
-                let key = (cont & 0xfff) as usize;
-                let plan = usize::from(PLANS8[key]);
-                if plan & 0xff == 0 {
+                // The first varint is longer than 4 bytes (its first stop bit is not among
+                // the low 4): exactly the keys whose plan decodes nothing.
+                if cont & 0xf == 0xf {
                     let (value, n) = match wide(step, cont) {
                         Some(decoded) => decoded,
                         None => one(&input[pos + off..]).map_err(|e| at(e, pos + off))?,
@@ -269,6 +269,9 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
                     off += n;
                     continue;
                 }
+                let key = (cont & 0xfff) as usize;
+                let plan = usize::from(PLANS8[key]);
+                debug_assert!(plan & 0xff != 0);
                 let lanes = _mm256_shuffle_epi8(
                     _mm256_broadcastsi128_si256(_mm_loadu_si128(step.cast())),
                     _mm256_load_si256(SHUFFLES8.0[key].as_ptr().cast()),
@@ -629,6 +632,16 @@ kernels! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan8_decodes_nothing_exactly_when_the_first_varint_is_long() {
+        for m in 0..4096 {
+            let (shuffle, p) = plan8(m);
+            assert_eq!(p & 0xff == 0, m & 0xf == 0xf, "{m:#x}");
+            assert!((p >> 8) <= 12 && (p & 0xff) <= 8);
+            assert!(shuffle.iter().all(|&s| s == 0x80 || s < 12));
+        }
+    }
 
     #[test]
     fn plans_consume_what_they_decode() {
