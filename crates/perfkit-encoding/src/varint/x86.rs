@@ -8,21 +8,29 @@
 //! A varint longer than 4 bytes (or anything invalid) goes to the scalar decoder for one
 //! value, which also produces every error. The loop runs only while 16 input bytes are
 //! readable and 16 output slots are reserved; the scalar loop finishes the rest.
+//!
+//! The AVX2 and AVX-512 levels take the continuation bits of 64 bytes at a time into one
+//! 64-bit mask (so the next step's key is a shift, not a load), fill eight 32-bit lanes per
+//! step, and decode a longer varint from that mask (its length by one `tzcnt`, its value by
+//! the branch-free 7-bit pack, not `pext`, which is slow microcode on some AVX2 CPUs); they
+//! run while 64 bytes are readable and 64 slots reserved.
 
 use alloc::vec::Vec;
 use core::arch::x86_64::{
-    __m128i, __m256i, __m512i, _mm_and_si128, _mm_cvtepu8_epi32, _mm_cvtepu8_epi64,
+    __m128i, __m256i, __m512i, _bzhi_u64, _mm_and_si128, _mm_cvtepu8_epi32, _mm_cvtepu8_epi64,
     _mm_cvtepu16_epi32, _mm_cvtepu16_epi64, _mm_cvtepu32_epi64, _mm_load_si128, _mm_loadu_si128,
     _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi16, _mm_set1_epi32, _mm_shuffle_epi8,
     _mm_srli_epi16, _mm_srli_epi32, _mm_srli_si128, _mm_storeu_si128, _mm256_and_si256,
     _mm256_broadcastsi128_si256, _mm256_castsi256_si128, _mm256_cvtepu8_epi32,
     _mm256_cvtepu8_epi64, _mm256_cvtepu16_epi32, _mm256_cvtepu16_epi64, _mm256_cvtepu32_epi64,
-    _mm256_extracti128_si256, _mm256_load_si256, _mm256_or_si256, _mm256_set1_epi32,
-    _mm256_shuffle_epi8, _mm256_srli_epi32, _mm256_storeu_si256, _mm512_cvtepu8_epi32,
-    _mm512_cvtepu8_epi64, _mm512_cvtepu16_epi64, _mm512_cvtepu32_epi64, _mm512_storeu_si512,
+    _mm256_extracti128_si256, _mm256_load_si256, _mm256_loadu_si256, _mm256_movemask_epi8,
+    _mm256_or_si256, _mm256_set1_epi32, _mm256_shuffle_epi8, _mm256_srli_epi32,
+    _mm256_storeu_si256, _mm512_cvtepu8_epi32, _mm512_cvtepu8_epi64, _mm512_cvtepu16_epi64,
+    _mm512_cvtepu32_epi64, _mm512_storeu_si512,
 };
 
 use super::batch::{at, decode_u32_scalar, decode_u64_scalar};
+use super::{LOW7, MAX_LEN_U32, pack7};
 use super::{decode_u32, decode_u64};
 use crate::DecodeError;
 
@@ -200,15 +208,22 @@ impl Sink8<u32> for Avx512 {
 /// The AVX2 loop: like [`decode_body`] but branch-free between value sizes — every step
 /// decodes up to eight varints of at most 4 bytes into 32-bit lanes.
 ///
+/// The input is walked in blocks of 64 bytes whose continuation bits are taken once into a
+/// 64-bit mask, so a step's position chain is a shift of that mask and a `PLANS8` lookup
+/// rather than a vector load and a `movemask`. A varint longer than 4 bytes at the front of a
+/// step is decoded from the same mask (`wide`: its length by one `tzcnt`, its value by the
+/// branch-free 7-bit pack), so only invalid input reaches `one`.
+///
 /// # Safety
 ///
-/// - The CPU supports AVX2 and the level of `S`.
+/// - The CPU supports AVX2, BMI1, BMI2 and the level of `S`.
 /// - `out` has spare capacity for at least `min(count, input.len())` elements.
 #[inline(always)]
 unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
     input: &[u8],
     count: usize,
     out: &mut Vec<T>,
+    wide: impl Fn(*const u8, u64) -> Option<(T, usize)>,
     one: impl Fn(&[u8]) -> Result<(T, usize), DecodeError>,
     rest: impl FnOnce(&[u8], usize, usize, &mut Vec<T>) -> Result<usize, DecodeError>,
 ) -> Result<usize, DecodeError> {
@@ -217,48 +232,113 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
     let base = out.len();
     let mut produced = 0;
     let mut pos = 0;
-    // SAFETY: as in `decode_body`: 16 readable bytes at `pos` and 16 writable slots at
-    // `produced` by the loop condition; a step stores at most 16 elements and `PLANS8` never
-    // consumes more than 12 bytes nor claims more lanes than its shuffle fills.
+    // SAFETY: a block starts only with 64 readable bytes at `pos` and 64 writable slots at
+    // `produced`. Inside it a step starts at `off <= 48`, so its 16-byte load, the 10 bytes
+    // `wide` may read and the 16 mask bits it looks at all lie within the block; a block never
+    // consumes more than 64 bytes, so it produces at most 64 values, and a step's store (at
+    // most 16 elements) starts at most `off` values into the block: every store stays within
+    // the 64 slots. `PLANS8` never consumes more than 12 bytes nor claims more lanes than its
+    // shuffle fills.
     unsafe {
         let dst0 = out.as_mut_ptr().add(base);
-        while pos + 16 <= input.len() && produced + 16 <= room {
-            let v = _mm_loadu_si128(input.as_ptr().add(pos).cast());
-            let mask = _mm_movemask_epi8(v) as u32;
-            let dst = dst0.add(produced);
-            if mask == 0 {
-                S::bytes16(dst, v);
-                pos += 16;
-                produced += 16;
-                continue;
+        while pos + 64 <= input.len() && produced + 64 <= room {
+            let block = input.as_ptr().add(pos);
+            let lo = _mm256_movemask_epi8(_mm256_loadu_si256(block.cast())) as u32;
+            let hi = _mm256_movemask_epi8(_mm256_loadu_si256(block.add(32).cast())) as u32;
+            let mask = u64::from(lo) | u64::from(hi) << 32;
+            let mut off = 0;
+            while off <= 48 {
+                let step = block.add(off);
+                let dst = dst0.add(produced);
+                let cont = mask >> off;
+                if cont & 0xffff == 0 {
+                    S::bytes16(dst, _mm_loadu_si128(step.cast()));
+                    off += 16;
+                    produced += 16;
+                    continue;
+                }
+                // The first varint is longer than 4 bytes (its first stop bit is not among
+                // the low 4): exactly the keys whose plan decodes nothing.
+                if cont & 0xf == 0xf {
+                    let (value, n) = match wide(step, cont) {
+                        Some(decoded) => decoded,
+                        None => one(&input[pos + off..]).map_err(|e| at(e, pos + off))?,
+                    };
+                    dst.write(value);
+                    produced += 1;
+                    off += n;
+                    continue;
+                }
+                let key = (cont & 0xfff) as usize;
+                let plan = usize::from(PLANS8[key]);
+                debug_assert!(plan & 0xff != 0);
+                let lanes = _mm256_shuffle_epi8(
+                    _mm256_broadcastsi128_si256(_mm_loadu_si128(step.cast())),
+                    _mm256_load_si256(SHUFFLES8.0[key].as_ptr().cast()),
+                );
+                let b0 = _mm256_and_si256(lanes, _mm256_set1_epi32(0x7f));
+                let b1 = _mm256_and_si256(_mm256_srli_epi32::<1>(lanes), _mm256_set1_epi32(0x3f80));
+                let b2 =
+                    _mm256_and_si256(_mm256_srli_epi32::<2>(lanes), _mm256_set1_epi32(0x1f_c000));
+                let b3 =
+                    _mm256_and_si256(_mm256_srli_epi32::<3>(lanes), _mm256_set1_epi32(0xfe0_0000));
+                S::dwords8(
+                    dst,
+                    _mm256_or_si256(_mm256_or_si256(b0, b1), _mm256_or_si256(b2, b3)),
+                );
+                produced += plan & 0xff;
+                off += plan >> 8;
             }
-            let key = (mask & 0xfff) as usize;
-            let plan = usize::from(PLANS8[key]);
-            if plan & 0xff == 0 {
-                let (value, n) = one(&input[pos..]).map_err(|e| at(e, pos))?;
-                dst.write(value);
-                produced += 1;
-                pos += n;
-                continue;
-            }
-            let lanes = _mm256_shuffle_epi8(
-                _mm256_broadcastsi128_si256(v),
-                _mm256_load_si256(SHUFFLES8.0[key].as_ptr().cast()),
-            );
-            let b0 = _mm256_and_si256(lanes, _mm256_set1_epi32(0x7f));
-            let b1 = _mm256_and_si256(_mm256_srli_epi32::<1>(lanes), _mm256_set1_epi32(0x3f80));
-            let b2 = _mm256_and_si256(_mm256_srli_epi32::<2>(lanes), _mm256_set1_epi32(0x1f_c000));
-            let b3 = _mm256_and_si256(_mm256_srli_epi32::<3>(lanes), _mm256_set1_epi32(0xfe0_0000));
-            S::dwords8(
-                dst,
-                _mm256_or_si256(_mm256_or_si256(b0, b1), _mm256_or_si256(b2, b3)),
-            );
-            produced += plan & 0xff;
-            pos += plan >> 8;
+            pos += off;
         }
         out.set_len(base + produced);
     }
     rest(input, pos, count - produced, out)
+}
+
+/// One `u64` varint at `at` whose continuation bits are the low bits of `cont` (at least 16 of
+/// them valid, 10 bytes readable at `at`); `None` when it is invalid (the caller's scalar
+/// decoder then names the error).
+///
+/// # Safety
+///
+/// - 10 bytes are readable at `at`; the CPU supports BMI1 and BMI2 (`bzhi`).
+#[inline(always)]
+unsafe fn wide_u64(at: *const u8, cont: u64) -> Option<(u64, usize)> {
+    let len = (!cont).trailing_zeros() as usize + 1;
+    // SAFETY: the caller guarantees 10 readable bytes at `at` and the CPU features.
+    unsafe {
+        let word = u64::from_le(at.cast::<u64>().read_unaligned());
+        if len <= 8 {
+            return Some((pack7(word & _bzhi_u64(LOW7, 8 * len as u32)), len));
+        }
+        let low = pack7(word & LOW7);
+        let b8 = u64::from(at.add(8).read());
+        let b9 = u64::from(at.add(9).read());
+        match len {
+            9 => Some((low | b8 << 56, 9)),
+            10 if b9 <= 1 => Some((low | (b8 & 0x7f) << 56 | b9 << 63, 10)),
+            _ => None,
+        }
+    }
+}
+
+/// [`wide_u64`] for `u32` varints (at most 5 bytes, at most 32 bits).
+///
+/// # Safety
+///
+/// - 8 bytes are readable at `at`; the CPU supports BMI1 and BMI2.
+#[inline(always)]
+unsafe fn wide_u32(at: *const u8, cont: u64) -> Option<(u32, usize)> {
+    let len = (!cont).trailing_zeros() as usize + 1;
+    // SAFETY: the caller guarantees 8 readable bytes at `at` and the CPU features.
+    let word = unsafe { u64::from_le(at.cast::<u64>().read_unaligned()) };
+    if len > MAX_LEN_U32 {
+        return None;
+    }
+    // SAFETY: as above.
+    let value = pack7(word & unsafe { _bzhi_u64(LOW7, 8 * len as u32) });
+    u32::try_from(value).ok().map(|v| (v, len))
 }
 
 /// Widening stores of decoded lanes into the output, per level and element type.
@@ -523,7 +603,7 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
 }
 
 macro_rules! kernels {
-    ($($name:ident, $body:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal;)*) => {$(
+    ($($name:ident, $body:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal $(, $wide:path)?;)*) => {$(
         /// Batch decode at one level (see the module docs).
         ///
         /// # Safety
@@ -535,23 +615,33 @@ macro_rules! kernels {
             // SAFETY: forwarded preconditions; `$sink` needs no more than `$features`. `$one`
             // is wrapped in a closure so it is inlined (a function item passed as `impl Fn`
             // goes through an out-of-line call shim, with spills around it).
-            unsafe { $body::<$t, $sink>(input, count, out, |b| $one(b), $rest) }
+            unsafe { $body::<$t, $sink>(input, count, out, $(|p, c| $wide(p, c),)? |b| $one(b), $rest) }
         }
     )*};
 }
 
 kernels! {
     decode_u64_sse41, decode_body, u64, Sse41, decode_u64, decode_u64_scalar, "sse4.1,ssse3";
-    decode_u64_avx2, decode_body8, u64, Avx2, decode_u64, decode_u64_scalar, "avx2";
-    decode_u64_avx512, decode_body8, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2";
+    decode_u64_avx2, decode_body8, u64, Avx2, decode_u64, decode_u64_scalar, "avx2,bmi1,bmi2", wide_u64;
+    decode_u64_avx512, decode_body8, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2", wide_u64;
     decode_u32_sse41, decode_body, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3";
-    decode_u32_avx2, decode_body8, u32, Avx2, decode_u32, decode_u32_scalar, "avx2";
-    decode_u32_avx512, decode_body8, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2";
+    decode_u32_avx2, decode_body8, u32, Avx2, decode_u32, decode_u32_scalar, "avx2,bmi1,bmi2", wide_u32;
+    decode_u32_avx512, decode_body8, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2", wide_u32;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan8_decodes_nothing_exactly_when_the_first_varint_is_long() {
+        for m in 0..4096 {
+            let (shuffle, p) = plan8(m);
+            assert_eq!(p & 0xff == 0, m & 0xf == 0xf, "{m:#x}");
+            assert!((p >> 8) <= 12 && (p & 0xff) <= 8);
+            assert!(shuffle.iter().all(|&s| s == 0x80 || s < 12));
+        }
+    }
 
     #[test]
     fn plans_consume_what_they_decode() {

@@ -230,3 +230,50 @@ proptest! {
         }
     }
 }
+
+/// The 64-byte block loop of the wide levels: values of every length (the 5- to 10-byte ones
+/// are decoded from the block's mask) and an overlong run, a bad 10th byte or a cut at every
+/// position of the first blocks; every level gives the scalar result, errors included.
+#[test]
+fn batch_blocks_agree_with_scalar_at_every_corruption() {
+    let scalar = Simd::new(Level::Scalar).unwrap();
+    let values: Vec<u64> = perfkit_testkit::varint_mix(400, 11)
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| if i % 7 == 3 { v | 1 << (56 + i % 8) } else { v })
+        .collect();
+    let mut bytes = Vec::new();
+    encode_u64_slice(&values, &mut bytes);
+    let check = |input: &[u8], count: usize| {
+        let mut want = Vec::new();
+        let want_r = decode_u64_slice_with(scalar, input, count, &mut want);
+        let mut want32 = Vec::new();
+        let want32_r = decode_u32_slice_with(scalar, input, count, &mut want32);
+        for simd in levels() {
+            let mut got = Vec::new();
+            assert_eq!(
+                decode_u64_slice_with(simd, input, count, &mut got),
+                want_r,
+                "{simd:?}"
+            );
+            assert_eq!(got, want, "{simd:?}");
+            let mut got32 = Vec::new();
+            let got32_r = decode_u32_slice_with(simd, input, count, &mut got32);
+            assert_eq!(got32_r, want32_r, "{simd:?}");
+            assert_eq!(got32, want32, "{simd:?}");
+        }
+        want_r
+    };
+    assert_eq!(check(&bytes, values.len()), Ok(bytes.len()));
+    for p in 0..200 {
+        let mut overlong = bytes.clone();
+        overlong[p..p + 11].fill(0xff);
+        assert!(check(&overlong, values.len()).is_err());
+        let mut overflow = bytes.clone();
+        overflow[p..p + 9].fill(0x80);
+        overflow[p + 9] = 0x02;
+        assert!(check(&overflow, values.len()).is_err());
+        let cut = check(&bytes[..bytes.len() - p - 1], values.len());
+        assert!(matches!(cut, Err(DecodeError::Truncated { .. })), "{cut:?}");
+    }
+}
