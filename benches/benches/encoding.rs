@@ -6,13 +6,15 @@
 //!
 //! varint-simd is built as users build it: without `target-cpu` or `-C target-feature`, so its
 //! SSSE3/AVX2-only functions are compiled out and what remains is its baseline (SSE2) code.
+//!
+//! After the criterion groups, paired comparisons (`perfkit_benches::paired`) of the ratio
+//! targets: `varint_decode_mix_paired`, `varint_decode_slice_mix_paired`,
+//! `stream_vbyte_decode_mix_paired` and `frame_header_parse_paired`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{
-    BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main, measurement::WallTime,
-};
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, measurement::WallTime};
 use integer_encoding::VarInt;
 use perfkit_encoding::frame::{self, FrameHeader, HEADER_LEN, Limits};
 use perfkit_encoding::{Level, Simd, crc32c, stream_vbyte, varint};
@@ -449,41 +451,157 @@ fn frames(c: &mut Criterion) {
     g.finish();
 
     // Header-only parse over 4096 back-to-back empty frames.
-    const HEADERS: usize = 4096;
-    let mut headers = Vec::new();
-    for i in 0..HEADERS {
-        frame::write(&mut headers, i as u8, 0, &[]).unwrap();
-    }
+    let headers = empty_frames();
     let mut g = c.benchmark_group("frame_header_parse");
     g.throughput(Throughput::Elements(HEADERS as u64));
     g.bench_function(
         criterion::BenchmarkId::new("hand/zerocopy_ref_from_prefix", HEADERS),
         |b| {
-            b.iter(|| {
-                let mut acc = 0u32;
-                for chunk in black_box(&headers[..]).chunks_exact(HEADER_LEN) {
-                    let (h, _) = FrameHeader::ref_from_prefix(chunk).unwrap();
-                    acc = acc
-                        .wrapping_add(u32::from(h.kind))
-                        .wrapping_add(h.payload_len.get());
-                }
-                acc
-            });
+            b.iter(|| headers_bare(black_box(&headers)));
         },
     );
     g.bench_function(criterion::BenchmarkId::new("perfkit", HEADERS), |b| {
-        b.iter(|| {
-            let mut acc = 0u32;
-            for chunk in black_box(&headers[..]).chunks_exact(HEADER_LEN) {
-                let h = frame::parse_header(chunk, &limits).unwrap();
-                acc = acc
-                    .wrapping_add(u32::from(h.kind))
-                    .wrapping_add(h.payload_len.get());
-            }
-            acc
-        });
+        b.iter(|| headers_perfkit(black_box(&headers), &limits));
     });
     g.finish();
+}
+
+/// Headers in the header-only parse: 4096 back-to-back empty frames.
+const HEADERS: usize = 4096;
+
+fn empty_frames() -> Vec<u8> {
+    let mut headers = Vec::new();
+    for i in 0..HEADERS {
+        frame::write(&mut headers, i as u8, 0, &[]).unwrap();
+    }
+    headers
+}
+
+/// The bare zerocopy cast over every header, reading the same fields as `headers_perfkit`.
+fn headers_bare(headers: &[u8]) -> u32 {
+    let mut acc = 0u32;
+    for chunk in headers.chunks_exact(HEADER_LEN) {
+        let (h, _) = FrameHeader::ref_from_prefix(chunk).unwrap();
+        acc = acc
+            .wrapping_add(u32::from(h.kind))
+            .wrapping_add(h.payload_len.get());
+    }
+    acc
+}
+
+/// perfkit's validated `parse_header` over every header.
+fn headers_perfkit(headers: &[u8], limits: &Limits) -> u32 {
+    let mut acc = 0u32;
+    for chunk in headers.chunks_exact(HEADER_LEN) {
+        let h = frame::parse_header(chunk, limits).unwrap();
+        acc = acc
+            .wrapping_add(u32::from(h.kind))
+            .wrapping_add(h.payload_len.get());
+    }
+    acc
+}
+
+/// Paired comparisons (see `perfkit_benches::paired`) of the ratio targets, contenders timed
+/// in alternating rounds: single-value decode loops and batch decode (mixed distribution),
+/// Stream VByte plain against delta decode, and the header-only parse against the bare
+/// zerocopy cast. Contenders that write output share one buffer.
+fn paired_encoding() {
+    use perfkit_benches::paired::{Contender, compare};
+    use std::cell::RefCell;
+    let values = varint_mix(N, DEFAULT_SEED);
+    let mut bytes = Vec::new();
+    varint::encode_u64_slice(&values, &mut bytes);
+    let bytes = &bytes[..];
+    let single: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| {
+                black_box(loop_perfkit(black_box(bytes)));
+            }),
+        ),
+        (
+            "varint-simd",
+            Box::new(|| {
+                black_box(loop_varint_simd(black_box(bytes)));
+            }),
+        ),
+        (
+            "prost",
+            Box::new(|| {
+                black_box(loop_prost(black_box(bytes)));
+            }),
+        ),
+    ];
+    compare("varint_decode_mix_paired", N, single);
+    // One output buffer for both contenders, so both write to the same (cached) memory.
+    let out = RefCell::new(Vec::with_capacity(N));
+    let slice: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| {
+                let mut out = out.borrow_mut();
+                out.clear();
+                black_box(varint::decode_u64_slice(black_box(bytes), N, &mut out).unwrap());
+            }),
+        ),
+        (
+            "prost",
+            Box::new(|| {
+                let mut out = out.borrow_mut();
+                out.clear();
+                let mut input = black_box(bytes);
+                for _ in 0..N {
+                    out.push(prost::encoding::decode_varint(&mut input).unwrap());
+                }
+            }),
+        ),
+    ];
+    compare("varint_decode_slice_mix_paired", N, slice);
+
+    let values = varint_mix_u32(N, DEFAULT_SEED);
+    let mut svb = Vec::new();
+    stream_vbyte::encode(&values, &mut svb);
+    let svb = &svb[..];
+    // Plain against delta decode only (the peer ratio is far from its target either way),
+    // into one shared output buffer: the same working set as in the criterion group.
+    let out = RefCell::new(Vec::with_capacity(N));
+    let decode: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| {
+                let mut out = out.borrow_mut();
+                out.clear();
+                black_box(stream_vbyte::decode(black_box(svb), N, &mut out).unwrap());
+            }),
+        ),
+        (
+            "perfkit/delta",
+            Box::new(|| {
+                let mut out = out.borrow_mut();
+                out.clear();
+                black_box(stream_vbyte::decode_delta(black_box(svb), N, &mut out).unwrap());
+            }),
+        ),
+    ];
+    compare("stream_vbyte_decode_mix_paired", N, decode);
+
+    let headers = empty_frames();
+    let limits = Limits::default();
+    let parse: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| {
+                black_box(headers_perfkit(black_box(&headers), &limits));
+            }),
+        ),
+        (
+            "hand/zerocopy_ref_from_prefix",
+            Box::new(|| {
+                black_box(headers_bare(black_box(&headers)));
+            }),
+        ),
+    ];
+    compare("frame_header_parse_paired", HEADERS, parse);
 }
 
 criterion_group! {
@@ -491,4 +609,8 @@ criterion_group! {
     config = perfkit_benches::criterion();
     targets = varint_single_decode, varint_slice_decode, varint_encode, stream_vbyte_benches, frames
 }
-criterion_main!(benches);
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    paired_encoding();
+}
