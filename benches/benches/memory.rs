@@ -2,14 +2,16 @@
 //! typed-arena), object pools (object-pool, lockfree-object-pool), slot maps (slotmap), and
 //! the plain-Rust baseline (`naive`: a `Box`/`Vec` from the system allocator each time, or a
 //! `HashMap`). This target keeps the system allocator as its global allocator.
+//!
+//! After the criterion groups, paired comparisons (`perfkit_benches::paired`):
+//! `arena_alloc_32b_paired`, `arena_alloc_32b_drop_paired` and
+//! `slab_insert_get_remove_paired`, the ratio targets with contenders in alternating rounds.
 
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{
-    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
-};
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
 use perfkit_memory::{Arena, LocalPool, Pool, Slab};
 use perfkit_testkit::{DEFAULT_SEED, Rng};
 
@@ -42,22 +44,10 @@ fn arena_alloc(c: &mut Criterion) {
         });
     });
     g.bench_function(BenchmarkId::new("bumpalo", ARENA_N), |b| {
-        b.iter(|| {
-            let bump = bumpalo::Bump::new();
-            for i in 0..ARENA_N as u64 {
-                black_box(bump.alloc([i; 4]));
-            }
-            drop(bump);
-        });
+        b.iter(fill_bumpalo);
     });
     g.bench_function(BenchmarkId::new("perfkit", ARENA_N), |b| {
-        b.iter(|| {
-            let arena = Arena::new();
-            for i in 0..ARENA_N as u64 {
-                black_box(arena.alloc([i; 4]));
-            }
-            drop(arena);
-        });
+        b.iter(fill_arena);
     });
     g.finish();
 }
@@ -76,22 +66,10 @@ fn arena_drop(c: &mut Criterion) {
         });
     });
     g.bench_function(BenchmarkId::new("typed-arena", ARENA_N), |b| {
-        b.iter(|| {
-            let arena = typed_arena::Arena::new();
-            for i in 0..ARENA_N as u64 {
-                black_box(arena.alloc(Dropper([i; 4])));
-            }
-            drop(arena);
-        });
+        b.iter(fill_typed_arena);
     });
     g.bench_function(BenchmarkId::new("perfkit", ARENA_N), |b| {
-        b.iter(|| {
-            let arena = Arena::new();
-            for i in 0..ARENA_N as u64 {
-                black_box(arena.alloc_with_drop(Dropper([i; 4])));
-            }
-            drop(arena);
-        });
+        b.iter(fill_arena_with_drop);
     });
     g.finish();
 }
@@ -254,12 +232,7 @@ const SLAB_N: usize = 100_000;
 fn slab(c: &mut Criterion) {
     let mut g = c.benchmark_group("slab_insert_get_remove");
     g.throughput(Throughput::Elements(SLAB_N as u64));
-    let mut order: Vec<usize> = (0..SLAB_N).collect();
-    let mut rng = Rng::new(DEFAULT_SEED);
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.below(i as u64 + 1) as usize);
-    }
-    let order = &order;
+    let order = &removal_order();
 
     let mut map: HashMap<u64, u64> = HashMap::with_capacity(SLAB_N);
     let mut keys: Vec<u64> = Vec::with_capacity(SLAB_N);
@@ -283,45 +256,135 @@ fn slab(c: &mut Criterion) {
         });
     });
 
-    let mut sm: slotmap::SlotMap<slotmap::DefaultKey, u64> =
-        slotmap::SlotMap::with_capacity(SLAB_N);
+    let mut sm = SlotMap::with_capacity(SLAB_N);
     let mut sm_keys = Vec::with_capacity(SLAB_N);
     g.bench_function(BenchmarkId::new("slotmap", SLAB_N), |b| {
-        b.iter(|| {
-            sm_keys.clear();
-            for i in 0..SLAB_N as u64 {
-                sm_keys.push(sm.insert(i));
-            }
-            let mut sum = 0;
-            for &k in &sm_keys {
-                sum += sm.get(k).copied().unwrap_or(0);
-            }
-            for &j in order {
-                sum += sm.remove(sm_keys[j]).unwrap_or(0);
-            }
-            black_box(sum)
-        });
+        b.iter(|| black_box(cycle_slotmap(&mut sm, &mut sm_keys, order)));
     });
 
     let mut slab: Slab<u64> = Slab::with_capacity(SLAB_N);
     let mut handles = Vec::with_capacity(SLAB_N);
     g.bench_function(BenchmarkId::new("perfkit", SLAB_N), |b| {
-        b.iter(|| {
-            handles.clear();
-            for i in 0..SLAB_N as u64 {
-                handles.push(slab.insert(i));
-            }
-            let mut sum = 0;
-            for &h in &handles {
-                sum += slab.get(h).copied().unwrap_or(0);
-            }
-            for &j in order {
-                sum += slab.remove(handles[j]).unwrap_or(0);
-            }
-            black_box(sum)
-        });
+        b.iter(|| black_box(cycle_slab(&mut slab, &mut handles, order)));
     });
     g.finish();
+}
+
+// ---- contender bodies, shared by the criterion groups and the paired comparisons ----
+
+fn fill_bumpalo() {
+    let bump = bumpalo::Bump::new();
+    for i in 0..ARENA_N as u64 {
+        black_box(bump.alloc([i; 4]));
+    }
+    drop(bump);
+}
+
+fn fill_arena() {
+    let arena = Arena::new();
+    for i in 0..ARENA_N as u64 {
+        black_box(arena.alloc([i; 4]));
+    }
+    drop(arena);
+}
+
+fn fill_typed_arena() {
+    let arena = typed_arena::Arena::new();
+    for i in 0..ARENA_N as u64 {
+        black_box(arena.alloc(Dropper([i; 4])));
+    }
+    drop(arena);
+}
+
+fn fill_arena_with_drop() {
+    let arena = Arena::new();
+    for i in 0..ARENA_N as u64 {
+        black_box(arena.alloc_with_drop(Dropper([i; 4])));
+    }
+    drop(arena);
+}
+
+/// A seeded permutation of `0..SLAB_N`: the order the slab benches remove in.
+fn removal_order() -> Vec<usize> {
+    let mut order: Vec<usize> = (0..SLAB_N).collect();
+    let mut rng = Rng::new(DEFAULT_SEED);
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    order
+}
+
+type SlotMap = slotmap::SlotMap<slotmap::DefaultKey, u64>;
+
+fn cycle_slotmap(sm: &mut SlotMap, keys: &mut Vec<slotmap::DefaultKey>, order: &[usize]) -> u64 {
+    keys.clear();
+    for i in 0..SLAB_N as u64 {
+        keys.push(sm.insert(i));
+    }
+    let mut sum = 0;
+    for &k in keys.iter() {
+        sum += sm.get(k).copied().unwrap_or(0);
+    }
+    for &j in order {
+        sum += sm.remove(keys[j]).unwrap_or(0);
+    }
+    sum
+}
+
+fn cycle_slab(
+    slab: &mut Slab<u64>,
+    handles: &mut Vec<perfkit_memory::Handle<u64>>,
+    order: &[usize],
+) -> u64 {
+    handles.clear();
+    for i in 0..SLAB_N as u64 {
+        handles.push(slab.insert(i));
+    }
+    let mut sum = 0;
+    for &h in handles.iter() {
+        sum += slab.get(h).copied().unwrap_or(0);
+    }
+    for &j in order {
+        sum += slab.remove(handles[j]).unwrap_or(0);
+    }
+    sum
+}
+
+/// Paired comparisons (see `perfkit_benches::paired`) of the ratio targets within this
+/// binary, contenders timed in alternating rounds: the arenas and the slab. (The allocator
+/// targets are separate binaries, so they cannot be paired.)
+fn paired_memory() {
+    use perfkit_benches::paired::{Contender, compare};
+    let arena: Vec<Contender<'_>> = vec![
+        ("perfkit", Box::new(fill_arena)),
+        ("bumpalo", Box::new(fill_bumpalo)),
+    ];
+    compare("arena_alloc_32b_paired", ARENA_N, arena);
+    let drop_arena: Vec<Contender<'_>> = vec![
+        ("perfkit", Box::new(fill_arena_with_drop)),
+        ("typed-arena", Box::new(fill_typed_arena)),
+    ];
+    compare("arena_alloc_32b_drop_paired", ARENA_N, drop_arena);
+    let order = &removal_order();
+    let mut sm = SlotMap::with_capacity(SLAB_N);
+    let mut sm_keys = Vec::with_capacity(SLAB_N);
+    let mut slab: Slab<u64> = Slab::with_capacity(SLAB_N);
+    let mut handles = Vec::with_capacity(SLAB_N);
+    let slabs: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| {
+                black_box(cycle_slab(&mut slab, &mut handles, order));
+            }),
+        ),
+        (
+            "slotmap",
+            Box::new(|| {
+                black_box(cycle_slotmap(&mut sm, &mut sm_keys, order));
+            }),
+        ),
+    ];
+    compare("slab_insert_get_remove_paired", SLAB_N, slabs);
 }
 
 criterion_group! {
@@ -329,4 +392,8 @@ criterion_group! {
     config = perfkit_benches::criterion();
     targets = arena_alloc, arena_drop, pool_get_return, pool_get_return_threads, slab
 }
-criterion_main!(benches);
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    paired_memory();
+}
