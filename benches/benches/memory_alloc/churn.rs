@@ -38,6 +38,10 @@ fn churn(sizes: &[u16], ring: &mut [Vec<u8>]) {
 /// Threads in the `alloc_churn_2threads` group.
 const THREADS: usize = 2;
 
+/// Samples per group. Each sample is one or two whole churn passes (~0.1 s); the host is
+/// noisy on a ~0.3 s scale, so the median needs many of them to land on quiet ones.
+const SAMPLES: usize = 30;
+
 /// Registers the `alloc_churn` and `alloc_churn_2threads` groups with `contender` as the
 /// function id. The threaded group runs `OPS / THREADS` pairs on each thread at once, which is
 /// where counters shared between threads (stats_alloc's) contend.
@@ -46,7 +50,9 @@ pub fn bench(c: &mut Criterion, contender: &str) {
     let mut ring: Vec<Vec<u8>> = (0..RING).map(|_| Vec::new()).collect();
     let mut g = c.benchmark_group("alloc_churn");
     g.throughput(Throughput::Elements(OPS as u64));
-    g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    if !perfkit_benches::quick() {
+        g.sampling_mode(SamplingMode::Flat).sample_size(SAMPLES);
+    }
     g.bench_function(BenchmarkId::new(contender, OPS), |b| {
         b.iter(|| churn(&sizes, &mut ring));
     });
@@ -54,7 +60,9 @@ pub fn bench(c: &mut Criterion, contender: &str) {
 
     let mut g = c.benchmark_group("alloc_churn_2threads");
     g.throughput(Throughput::Elements(OPS as u64));
-    g.sampling_mode(SamplingMode::Flat).sample_size(10);
+    if !perfkit_benches::quick() {
+        g.sampling_mode(SamplingMode::Flat).sample_size(SAMPLES);
+    }
     g.bench_function(BenchmarkId::new(contender, OPS), |b| {
         b.iter_custom(|iters| {
             let barrier = std::sync::Barrier::new(THREADS + 1);

@@ -602,7 +602,8 @@ impl Arena {
         self.low.set(ptr::null_mut());
         self.high.set(ptr::null_mut());
         let mut runs = mem::take(self.runs.get_mut());
-        runs.extend(current);
+        // An empty current run (one whose first value failed to allocate) may have a null start.
+        runs.extend(current.filter(|r| r.len > 0));
         // Newest run first; inside a run the lowest address is the newest value.
         for run in runs.iter().rev() {
             // Each run was recorded by `try_alloc_with_drop::<T>` for values it allocated and

@@ -409,7 +409,7 @@ fn record_alloc(size: usize, align: usize) {
         let b = block(l);
         let live = b.live.load(Ordering::Relaxed).wrapping_add(size as i64);
         if live > b.high.load(Ordering::Relaxed) {
-            return record_slow(l, Event::Alloc { size, align });
+            return alloc_slow(size, align);
         }
         b.live.store(live, Ordering::Relaxed);
         add_owned(&b.allocations, 1);
@@ -417,19 +417,41 @@ fn record_alloc(size: usize, align: usize) {
     });
 }
 
-/// Counts a deallocation of `size` bytes (allowed inside `assert_no_alloc`).
+/// Counts a deallocation of `size` bytes (allowed inside `assert_no_alloc`) if the fast path
+/// can; `false` when [`record_slow`] has to.
 #[inline(always)]
-fn record_dealloc(size: usize) {
+fn record_dealloc_fast(size: usize) -> bool {
     LOCAL.with(|l| {
         let b = block(l);
         let live = b.live.load(Ordering::Relaxed).wrapping_sub(size as i64);
         if live < b.low.load(Ordering::Relaxed) {
-            return record_slow(l, Event::Dealloc { size });
+            return false;
         }
         b.live.store(live, Ordering::Relaxed);
         add_owned(&b.deallocations, 1);
         add_owned(&b.bytes_deallocated, size as u64);
-    });
+        true
+    })
+}
+
+/// The slow path of an allocation, out of line with its arguments in registers.
+#[cold]
+#[inline(never)]
+fn alloc_slow(size: usize, align: usize) {
+    LOCAL.with(|l| record_slow(l, Event::Alloc { size, align }));
+}
+
+/// Counts a deallocation on the slow path, then forwards it to `inner`.
+///
+/// # Safety
+///
+/// - as [`GlobalAlloc::dealloc`] on `inner`: `ptr` came from `inner` with `layout`.
+#[cold]
+#[inline(never)]
+unsafe fn dealloc_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+    LOCAL.with(|l| record_slow(l, Event::Dealloc { size: layout.size() }));
+    // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract for `inner`.
+    unsafe { inner.dealloc(ptr, layout) }
 }
 
 /// Counts a reallocation from `old` to `new` bytes.
@@ -443,13 +465,20 @@ fn record_realloc(old: usize, new: usize, align: usize) {
             .wrapping_add(new as i64)
             .wrapping_sub(old as i64);
         if live > b.high.load(Ordering::Relaxed) || live < b.low.load(Ordering::Relaxed) {
-            return record_slow(l, Event::Realloc { old, new, align });
+            return realloc_slow(old, new, align);
         }
         b.live.store(live, Ordering::Relaxed);
         add_owned(&b.reallocations, 1);
         add_owned(&b.bytes_allocated, new as u64);
         add_owned(&b.bytes_deallocated, old as u64);
     });
+}
+
+/// The slow path of a reallocation, out of line with its arguments in registers.
+#[cold]
+#[inline(never)]
+fn realloc_slow(old: usize, new: usize, align: usize) {
+    LOCAL.with(|l| record_slow(l, Event::Realloc { old, new, align }));
 }
 
 /// Counts `event` in the block this thread owns, then records a new peak, publishes the
@@ -638,10 +667,14 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAllocator<A> {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Counted first, so the call to `inner` is the last thing done (a tail call).
-        record_dealloc(layout.size());
-        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract (`ptr` came from this
-        // allocator, hence from `inner`, with `layout`).
+        // Counted first, so that on either path the call to `inner` is the last thing done (a
+        // tail call, no stack frame here).
+        if !record_dealloc_fast(layout.size()) {
+            // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract (`ptr` came from
+            // this allocator, hence from `inner`, with `layout`).
+            return unsafe { dealloc_slow(&self.inner, ptr, layout) };
+        }
+        // SAFETY: as above.
         unsafe { self.inner.dealloc(ptr, layout) }
     }
 
