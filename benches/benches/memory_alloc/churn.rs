@@ -50,8 +50,9 @@ pub fn bench(c: &mut Criterion, contender: &str) {
     let mut ring: Vec<Vec<u8>> = (0..RING).map(|_| Vec::new()).collect();
     let mut g = c.benchmark_group("alloc_churn");
     g.throughput(Throughput::Elements(OPS as u64));
+    g.sampling_mode(SamplingMode::Flat);
     if !perfkit_benches::quick() {
-        g.sampling_mode(SamplingMode::Flat).sample_size(SAMPLES);
+        g.sample_size(SAMPLES);
     }
     g.bench_function(BenchmarkId::new(contender, OPS), |b| {
         b.iter(|| churn(&sizes, &mut ring));
@@ -60,8 +61,9 @@ pub fn bench(c: &mut Criterion, contender: &str) {
 
     let mut g = c.benchmark_group("alloc_churn_2threads");
     g.throughput(Throughput::Elements(OPS as u64));
+    g.sampling_mode(SamplingMode::Flat);
     if !perfkit_benches::quick() {
-        g.sampling_mode(SamplingMode::Flat).sample_size(SAMPLES);
+        g.sample_size(SAMPLES);
     }
     g.bench_function(BenchmarkId::new(contender, OPS), |b| {
         b.iter_custom(|iters| {
