@@ -8,9 +8,10 @@
 //!
 //! - [`Arena::alloc_with_drop`]: values whose `Drop` must run (they own heap memory, files,
 //!   counters) are remembered and dropped exactly once, on [`Arena::reset`] or when the arena
-//!   drops. Consecutive values of one type are recorded as a single run, so the bookkeeping is
-//!   two comparisons and a store per value (no per-value allocation) and the drop is one
-//!   monomorphic loop per run.
+//!   drops. They are bumped out of a block reserved from the current chunk (up to 4 KiB at a
+//!   time) and consecutive values of one type form a single run, so a value costs two
+//!   comparisons and a store (no per-value allocation, no call into bumpalo) and the drop is
+//!   one monomorphic loop per run.
 //! - an optional byte limit ([`Arena::with_limit`]) that makes the `try_*` methods return
 //!   [`ArenaError::LimitExceeded`] instead of aborting the process;
 //! - [`with_frame`]: a thread-local arena handed to a closure and reset after it, keeping its
@@ -90,6 +91,7 @@ pub enum ArenaError {
 struct DropKind {
     drop: unsafe fn(*mut u8, usize),
     size: usize,
+    align: usize,
 }
 
 /// Holds the [`DropKind`] of `T`.
@@ -99,14 +101,15 @@ impl<T> KindOf<T> {
     const KIND: &'static DropKind = &DropKind {
         drop: drop_run::<T>,
         size: mem::size_of::<T>(),
+        align: mem::align_of::<T>(),
     };
 }
 
 /// A finished run of values of one type that need dropping.
 ///
 /// Invariant: `start` points at `len` initialised, not yet dropped values of the type whose
-/// kind is `kind`, laid out back to back (for zero-sized types `start` is merely aligned and
-/// non-null).
+/// kind is `kind`, laid out back to back (for zero-sized types `start` is a dangling pointer
+/// aligned for the type).
 #[derive(Clone, Copy)]
 struct DropRun {
     kind: &'static DropKind,
@@ -136,20 +139,29 @@ unsafe fn drop_run<T>(start: *mut u8, len: usize) {
 /// [`alloc_with_drop`](Arena::alloc_with_drop) for values whose destructor matters.
 pub struct Arena {
     bump: Bump,
-    // The run [`Arena::alloc_with_drop`] is currently extending, kept in separate cells so
-    // that extending it (the per-value cost) is one pointer comparison, one address comparison
-    // and one store. Invariant: when `kind` is non-null, the run holds initialised, not yet
-    // dropped values of that kind: for a sized type the values from `low` (the newest) up to
-    // `high` (one past the oldest), back to back; for a zero-sized type `zst_len` values at the
-    // aligned, non-null `low`.
+    // Values that need `Drop` are bumped downwards out of a reserved block, `[floor, low)`
+    // free, and the run [`Arena::alloc_with_drop`] is currently extending sits right above
+    // it, `[low, high)`, so that extending it (the per-value cost) is one pointer comparison,
+    // one address comparison and one store. Invariants:
+    // - `floor <= low`; `[floor, low)` is unused memory of one bumpalo chunk that the arena
+    //   took for itself (both null when there is none);
+    // - when `kind` is non-null and its size is non-zero, `[low, high)` holds initialised,
+    //   not yet dropped values of that kind back to back, the newest at `low`, and `low` is
+    //   aligned for the kind; for a zero-sized kind the run is `zst_len` values and
+    //   `low`/`high` belong to the free block only.
     /// The current run's kind, or null when there is none.
     kind: Cell<*const DropKind>,
     low: Cell<*mut u8>,
+    floor: Cell<*mut u8>,
     high: Cell<*mut u8>,
     zst_len: Cell<usize>,
     /// Finished runs, oldest first. Only touched when a run ends, never while user code runs.
     runs: UnsafeCell<std::vec::Vec<DropRun>>,
 }
+
+/// The most [`Arena::alloc_with_drop`] reserves from the current chunk at a time (and never
+/// more than the chunk has left, so reserving never starts a chunk a single value would not).
+const DROP_BLOCK: usize = 4096;
 
 impl fmt::Debug for Arena {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -207,6 +219,7 @@ impl Arena {
             bump,
             kind: Cell::new(ptr::null()),
             low: Cell::new(ptr::null_mut()),
+            floor: Cell::new(ptr::null_mut()),
             high: Cell::new(ptr::null_mut()),
             zst_len: Cell::new(0),
             runs: UnsafeCell::new(std::vec::Vec::new()),
@@ -433,72 +446,143 @@ impl Arena {
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
     pub fn try_alloc_with_drop<T: Send>(&self, value: T) -> Result<&mut T, ArenaError> {
-        let size = mem::size_of::<T>();
-        // A raw pointer straight from bumpalo (not one derived from a `&mut T`) keeps the
-        // provenance of the whole chunk, so a run can later drop its neighbours through it.
-        let p = self
-            .bump
-            .try_alloc_layout(Layout::new::<T>())
-            .map_err(|_| self.error(size))?
-            .as_ptr()
-            .cast::<T>();
-        // SAFETY: `p` is a fresh allocation, valid for writes and aligned for `T`.
-        unsafe { p.write(value) };
-        if mem::needs_drop::<T>() {
-            self.record_drop(p.cast::<u8>(), KindOf::<T>::KIND, size);
+        if !mem::needs_drop::<T>() {
+            return self.try_alloc(value);
         }
+        let kind = KindOf::<T>::KIND;
+        let size = mem::size_of::<T>();
+        let p = if size == 0 {
+            self.next_zst(kind)
+        } else {
+            let low = self.low.get();
+            // `floor <= low` (invariant), so this cannot wrap.
+            if ptr::eq(self.kind.get(), kind) && low as usize - self.floor.get() as usize >= size {
+                let p = low.wrapping_sub(size);
+                self.low.set(p);
+                p
+            } else {
+                self.next_slot(kind)?
+            }
+        }
+        .cast::<T>();
+        // SAFETY: `p` is aligned for `T` and either dangling for a zero-sized `T` or the start
+        // of `size` bytes of the free block, which belong to no other value (invariant); it is
+        // now the newest value of the current run, which `run_drops` drops exactly once.
+        unsafe { p.write(value) };
         // SAFETY: initialised just above; the allocation belongs to the caller for as long as
         // the arena is borrowed (only `reset`/`drop`, which need `&mut self`, touch it again).
         Ok(unsafe { &mut *p })
     }
 
-    /// Adds the value at `p`, of `kind` and `size` bytes, to the drop runs.
+    /// The slot for one more zero-sized value of `kind`: a dangling, aligned pointer, counted
+    /// in the current run.
     #[inline(always)]
-    fn record_drop(&self, p: *mut u8, kind: &'static DropKind, size: usize) {
-        // A kind may have more than one address (one per codegen unit): then a new run starts,
-        // which is only slower. Kinds with equal contents may share one: then they have the
-        // same destructor and size, and treating their values as one run does exactly what
-        // separate runs would.
+    fn next_zst(&self, kind: &'static DropKind) -> *mut u8 {
         if ptr::eq(self.kind.get(), kind) {
-            if size == 0 {
-                self.zst_len.set(self.zst_len.get() + 1);
-                return;
+            self.zst_len.set(self.zst_len.get() + 1);
+        } else {
+            self.finish_run();
+            self.kind.set(kind);
+            self.zst_len.set(1);
+        }
+        ptr::without_provenance_mut(kind.align)
+    }
+
+    /// The slot for one more sized value of `kind` when the fast path cannot extend the
+    /// current run: a run of another kind is finished and a new one started, and a new block
+    /// is reserved when the free one is too small.
+    #[cold]
+    #[inline(never)]
+    fn next_slot(&self, kind: &'static DropKind) -> Result<*mut u8, ArenaError> {
+        let size = kind.size;
+        if !ptr::eq(self.kind.get(), kind) {
+            self.finish_run();
+            // An empty run of `kind` at the top of the free block, aligned down for it.
+            let low = self.low.get();
+            let top = low.wrapping_sub(low as usize % kind.align);
+            if (top as usize) < self.floor.get() as usize {
+                // Not even aligned room left: give up the block.
+                self.floor.set(ptr::null_mut());
+                self.low.set(ptr::null_mut());
+            } else {
+                self.low.set(top);
             }
-            // Bumpalo allocates downwards, so the next value of the same kind sits right
-            // below the run unless something else was allocated in between or a new chunk
-            // began.
-            if p.wrapping_add(size) == self.low.get() {
-                self.low.set(p);
-                return;
+            self.high.set(self.low.get());
+            self.kind.set(kind);
+        }
+        if (self.low.get() as usize) - (self.floor.get() as usize) < size {
+            let (block, len) = self.reserve(kind)?;
+            let block_top = block.wrapping_add(len);
+            if block_top == self.floor.get() {
+                // Bumpalo handed out the memory right below the free block (same chunk, so
+                // the run's pointers keep their provenance): the block just grows.
+                self.floor.set(block);
+            } else {
+                // Elsewhere (plain allocations came in between, or a new chunk): the current
+                // run ends and an empty one starts at the top of the new block.
+                self.finish_run();
+                self.kind.set(kind);
+                self.floor.set(block);
+                self.low.set(block_top);
+                self.high.set(block_top);
             }
         }
-        self.start_run(p, kind);
+        let p = self.low.get().wrapping_sub(size);
+        self.low.set(p);
+        Ok(p)
+    }
+
+    /// Reserves a block for values of `kind`: as much of the current chunk as is left, up to
+    /// [`DROP_BLOCK`] bytes and a whole number of values, or one value (which may start a new
+    /// chunk, exactly as allocating it alone would) when the chunk has no room for one.
+    fn reserve(&self, kind: &'static DropKind) -> Result<(*mut u8, usize), ArenaError> {
+        let (size, align) = (kind.size, kind.align);
+        // Aligning the block may cost up to `align - 1` bytes of the chunk.
+        let room = self.bump.chunk_capacity().saturating_sub(align - 1);
+        let len = if room >= size {
+            let len = room.min(DROP_BLOCK.max(size));
+            len - len % size
+        } else {
+            size
+        };
+        let layout = Layout::from_size_align(len, align).map_err(|_| self.error(size))?;
+        // A raw pointer straight from bumpalo (not one derived from a `&mut`) keeps the
+        // provenance of the whole chunk, so a run can later drop every value through it.
+        let block = self
+            .bump
+            .try_alloc_layout(layout)
+            .map_err(|_| self.error(size))?;
+        Ok((block.as_ptr(), len))
+    }
+
+    /// Moves the current run, if it holds any value, to the finished runs; no run is current
+    /// afterwards (the free block stays).
+    fn finish_run(&self) {
+        if let Some(done) = self.current_run()
+            && done.len > 0
+        {
+            // SAFETY: `runs` is only touched here and in `run_drops` (`&mut self`), no reference
+            // escapes, and `Vec::push` calls only the global allocator, which cannot reach it.
+            unsafe { (*self.runs.get()).push(done) };
+        }
+        self.kind.set(ptr::null());
     }
 
     /// The current run as a [`DropRun`], if there is one.
     fn current_run(&self) -> Option<DropRun> {
         // SAFETY: a non-null `kind` is one of the `'static` `KindOf::KIND`s.
         let kind = unsafe { self.kind.get().as_ref()? };
-        let start = self.low.get();
-        // Zero-sized values have no extent to measure: they are counted.
-        let len = (self.high.get() as usize - start as usize)
-            .checked_div(kind.size)
-            .unwrap_or(self.zst_len.get());
-        Some(DropRun { kind, start, len })
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn start_run(&self, p: *mut u8, kind: &'static DropKind) {
-        if let Some(done) = self.current_run() {
-            // SAFETY: `runs` is only touched here and in `run_drops` (`&mut self`), no reference
-            // escapes, and `Vec::push` calls only the global allocator, which cannot reach it.
-            unsafe { (*self.runs.get()).push(done) };
+        if kind.size == 0 {
+            // Zero-sized values have no extent to measure: they are counted.
+            return Some(DropRun {
+                kind,
+                start: ptr::without_provenance_mut(kind.align),
+                len: self.zst_len.get(),
+            });
         }
-        self.kind.set(kind);
-        self.low.set(p);
-        self.high.set(p.wrapping_add(kind.size));
-        self.zst_len.set(1);
+        let start = self.low.get();
+        let len = (self.high.get() as usize - start as usize) / kind.size;
+        Some(DropRun { kind, start, len })
     }
 
     /// Number of values waiting for their `Drop` (allocated with
@@ -513,13 +597,18 @@ impl Arena {
     fn run_drops(&mut self) {
         let current = self.current_run();
         self.kind.set(ptr::null());
+        // The free block goes with the chunks (reset frees them, drop drops them).
+        self.floor.set(ptr::null_mut());
+        self.low.set(ptr::null_mut());
+        self.high.set(ptr::null_mut());
         let mut runs = mem::take(self.runs.get_mut());
-        runs.extend(current);
+        // An empty current run (one whose first value failed to allocate) may have a null start.
+        runs.extend(current.filter(|r| r.len > 0));
         // Newest run first; inside a run the lowest address is the newest value.
         for run in runs.iter().rev() {
             // Each run was recorded by `try_alloc_with_drop::<T>` for values it allocated and
-            // initialised (`DropRun` invariant; for zero-sized types `start` is a pointer from
-            // bumpalo for one of the values, so it is aligned and non-null).
+            // initialised (`DropRun` invariant; for zero-sized types `start` is dangling,
+            // aligned and non-null, which is all a zero-sized value needs).
             // SAFETY: the runs hold initialised values (above); they were taken out of the
             // arena, so none is dropped twice; `&mut self` means none is borrowed.
             unsafe { (run.kind.drop)(run.start, run.len) };

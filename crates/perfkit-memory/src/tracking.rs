@@ -6,7 +6,10 @@
 //! usual counting allocator bumps shared atomic counters on every call, which costs a
 //! read-modify-write on a contended cache line per allocation. [`TrackingAllocator`] keeps
 //! each thread's counters in a cache line that only that thread writes (a plain load and
-//! store, no atomic read-modify-write, no contention) and sums them when you ask.
+//! store, no atomic read-modify-write, no contention) and sums them when you ask. The same
+//! line holds the thread's live bytes and the bounds within which they may move without
+//! anything else to do (no new peak, nothing to publish, no `assert_no_alloc` in force), so
+//! counting a call is one compare and branch next to the additions.
 //!
 //! - [`stats`]: the whole process; [`thread_stats`]: the calling thread;
 //! - [`measure`]: what a closure allocated on this thread (nests);
@@ -123,17 +126,25 @@ impl Counts {
 
 /// One thread's counters, in a cache line of their own.
 ///
-/// Invariant: while `claimed`, only the claiming thread writes the counters (with plain
-/// load + store); anyone may read them. Counts accumulate over every thread that ever held
-/// the block, so the process totals are the sum over all blocks.
-#[repr(align(128))]
+/// Invariant: while `claimed`, only the claiming thread writes the counters, `live`, `high`
+/// and `low` (with plain load + store); anyone may read them. Counts accumulate over every
+/// thread that ever held the block, so the process totals are the sum over all blocks. An
+/// unclaimed block (and [`SHARED`]) has `high == i64::MIN` and `low == i64::MAX`, so the
+/// fast paths never write it.
+#[repr(C, align(128))]
 struct Block {
-    claimed: AtomicBool,
     allocations: AtomicU64,
     deallocations: AtomicU64,
     reallocations: AtomicU64,
     bytes_allocated: AtomicU64,
     bytes_deallocated: AtomicU64,
+    /// The owner's live bytes (negative when it freed others' memory).
+    live: AtomicI64,
+    /// The fast paths count a call only if `low <= live <= high` afterwards; otherwise the
+    /// slow path runs (new peak, live bytes to publish, `assert_no_alloc`, no block).
+    high: AtomicI64,
+    low: AtomicI64,
+    claimed: AtomicBool,
 }
 
 #[inline(always)]
@@ -144,12 +155,15 @@ fn add_owned(c: &AtomicU64, n: u64) {
 impl Block {
     const fn new() -> Self {
         Self {
-            claimed: AtomicBool::new(false),
             allocations: AtomicU64::new(0),
             deallocations: AtomicU64::new(0),
             reallocations: AtomicU64::new(0),
             bytes_allocated: AtomicU64::new(0),
             bytes_deallocated: AtomicU64::new(0),
+            live: AtomicI64::new(0),
+            high: AtomicI64::new(i64::MIN),
+            low: AtomicI64::new(i64::MAX),
+            claimed: AtomicBool::new(false),
         }
     }
 
@@ -186,7 +200,8 @@ impl Segment {
 static FIRST_SEGMENT: Segment = Segment::new();
 /// Counts of threads without a block of their own: while a thread registers, after its
 /// thread-locals are destroyed, or when no block could be had. Updated with atomic
-/// read-modify-writes.
+/// read-modify-writes. Also the block such a thread points at: its bounds send every call
+/// to the slow path.
 static SHARED: Block = Block::new();
 /// Live bytes as published by the threads (in `FLUSH_BYTES` steps) and its high-water mark.
 static GLOBAL_LIVE: AtomicI64 = AtomicI64::new(0);
@@ -262,12 +277,11 @@ const DEAD: u8 = 8;
 /// never registers a destructor, and stays valid during every thread-local destructor.
 struct Local {
     flags: Cell<u8>,
+    /// The block this thread owns while `OWN` is set, [`SHARED`] otherwise.
     block: Cell<*const Block>,
     /// The block's counts when this thread claimed it (earlier owners' totals).
     base: Cell<Counts>,
-    /// This thread's live bytes (may go negative when it frees others' memory) and their
-    /// high-water mark.
-    live: Cell<i64>,
+    /// The high-water mark of this thread's live bytes (kept in its block).
     peak: Cell<i64>,
     /// The value of `live` last added to `GLOBAL_LIVE`.
     published: Cell<i64>,
@@ -281,7 +295,7 @@ thread_local! {
     static LOCAL: Local = const {
         Local {
             flags: Cell::new(0),
-            block: Cell::new(ptr::null()),
+            block: Cell::new(&raw const SHARED),
             base: Cell::new(Counts {
                 allocations: 0,
                 deallocations: 0,
@@ -289,7 +303,6 @@ thread_local! {
                 bytes_allocated: 0,
                 bytes_deallocated: 0,
             }),
-            live: Cell::new(0),
             peak: Cell::new(0),
             published: Cell::new(0),
             violations: Cell::new(0),
@@ -305,11 +318,16 @@ struct ExitHook;
 impl Drop for ExitHook {
     fn drop(&mut self) {
         LOCAL.with(|l| {
+            let owned = l.flags.get() & OWN != 0;
             publish(l);
-            let block = l.block.replace(ptr::null());
+            let block = l.block.replace(&raw const SHARED);
             l.flags.set((l.flags.get() & FORBID) | DEAD);
-            // SAFETY: a non-null `block` is a `'static` block this thread claimed.
-            if let Some(block) = unsafe { block.as_ref() } {
+            if owned {
+                // SAFETY: with `OWN` set, `block` is the `'static` block this thread claimed.
+                let block = unsafe { &*block };
+                // Back to the unclaimed state (the next owner sets its own bounds).
+                block.high.store(i64::MIN, Ordering::Relaxed);
+                block.low.store(i64::MAX, Ordering::Relaxed);
                 // Release: the next owner's acquire CAS sees our final counts.
                 block.claimed.store(false, Ordering::Release);
             }
@@ -318,17 +336,22 @@ impl Drop for ExitHook {
 }
 
 #[inline(always)]
-fn own_block(l: &Local) -> &'static Block {
-    // SAFETY: `OWN` is set only while `block` points at the `'static` block this thread
-    // claimed (see `register`); callers check `OWN` first.
+fn block(l: &Local) -> &'static Block {
+    // SAFETY: `block` always points at a `'static` block: the one this thread claimed while
+    // `OWN` is set (see `register`), `SHARED` otherwise.
     unsafe { &*l.block.get() }
+}
+
+/// This thread's live bytes (0 before it registered).
+fn live(l: &Local) -> i64 {
+    block(l).live.load(Ordering::Relaxed)
 }
 
 /// Adds this thread's unpublished live-byte change to the global figure and its peak.
 #[cold]
 #[inline(never)]
 fn publish(l: &Local) {
-    let live = l.live.get();
+    let live = live(l);
     let delta = live - l.published.replace(live);
     publish_delta(delta);
 }
@@ -340,25 +363,23 @@ fn publish_delta(delta: i64) {
     }
 }
 
-#[inline(always)]
-fn grow(l: &Local, bytes: i64) {
-    let live = l.live.get() + bytes;
-    l.live.set(live);
-    if live > l.peak.get() {
-        l.peak.set(live);
+/// Sets the bounds of the owned block's fast paths from the peak, the published live bytes
+/// and `FORBID`. Call after changing any of them.
+fn refresh_bounds(l: &Local) {
+    if l.flags.get() & OWN == 0 {
+        return;
     }
-    if live - l.published.get() > FLUSH_BYTES {
-        publish(l);
-    }
-}
-
-#[inline(always)]
-fn shrink(l: &Local, bytes: i64) {
-    let live = l.live.get() - bytes;
-    l.live.set(live);
-    if l.published.get() - live > FLUSH_BYTES {
-        publish(l);
-    }
+    let b = block(l);
+    let published = l.published.get();
+    let high = if l.flags.get() & FORBID != 0 {
+        // Every allocation is a violation to record.
+        i64::MIN
+    } else {
+        // Above the peak there is a new one to record; above this, live bytes to publish.
+        l.peak.get().min(published + FLUSH_BYTES)
+    };
+    b.high.store(high, Ordering::Relaxed);
+    b.low.store(published - FLUSH_BYTES, Ordering::Relaxed);
 }
 
 /// What an allocator call did, for counting.
@@ -380,61 +401,117 @@ enum Event {
 
 /// Counts an allocation of `size` bytes. One small function per event (rather than one
 /// matching on an [`Event`]) so the thread-local access and the counting inline into the
-/// allocator methods.
+/// allocator methods: the new live bytes, one compare against the block's bound, and the
+/// counter updates.
 #[inline(always)]
 fn record_alloc(size: usize, align: usize) {
     LOCAL.with(|l| {
-        if l.flags.get() != OWN {
-            return record_slow(l, Event::Alloc { size, align });
+        let b = block(l);
+        let live = b.live.load(Ordering::Relaxed).wrapping_add(size as i64);
+        if live > b.high.load(Ordering::Relaxed) {
+            return alloc_slow(size, align);
         }
-        let b = own_block(l);
+        b.live.store(live, Ordering::Relaxed);
         add_owned(&b.allocations, 1);
         add_owned(&b.bytes_allocated, size as u64);
-        grow(l, size as i64);
     });
 }
 
-/// Counts a deallocation of `size` bytes (allowed inside `assert_no_alloc`).
+/// Counts a deallocation of `size` bytes (allowed inside `assert_no_alloc`) if the fast path
+/// can; `false` when [`record_slow`] has to.
 #[inline(always)]
-fn record_dealloc(size: usize) {
+fn record_dealloc_fast(size: usize) -> bool {
     LOCAL.with(|l| {
-        if l.flags.get() & OWN == 0 {
-            return record_slow(l, Event::Dealloc { size });
+        let b = block(l);
+        let live = b.live.load(Ordering::Relaxed).wrapping_sub(size as i64);
+        if live < b.low.load(Ordering::Relaxed) {
+            return false;
         }
-        let b = own_block(l);
+        b.live.store(live, Ordering::Relaxed);
         add_owned(&b.deallocations, 1);
         add_owned(&b.bytes_deallocated, size as u64);
-        shrink(l, size as i64);
-    });
+        true
+    })
+}
+
+/// The slow path of an allocation, out of line with its arguments in registers.
+#[cold]
+#[inline(never)]
+fn alloc_slow(size: usize, align: usize) {
+    LOCAL.with(|l| record_slow(l, Event::Alloc { size, align }));
+}
+
+/// Counts a deallocation on the slow path, then forwards it to `inner`.
+///
+/// # Safety
+///
+/// - as [`GlobalAlloc::dealloc`] on `inner`: `ptr` came from `inner` with `layout`.
+#[cold]
+#[inline(never)]
+unsafe fn dealloc_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
+    LOCAL.with(|l| record_slow(l, Event::Dealloc { size: layout.size() }));
+    // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract for `inner`.
+    unsafe { inner.dealloc(ptr, layout) }
 }
 
 /// Counts a reallocation from `old` to `new` bytes.
 #[inline(always)]
 fn record_realloc(old: usize, new: usize, align: usize) {
     LOCAL.with(|l| {
-        if l.flags.get() != OWN {
-            return record_slow(l, Event::Realloc { old, new, align });
+        let b = block(l);
+        let live = b
+            .live
+            .load(Ordering::Relaxed)
+            .wrapping_add(new as i64)
+            .wrapping_sub(old as i64);
+        if live > b.high.load(Ordering::Relaxed) || live < b.low.load(Ordering::Relaxed) {
+            return realloc_slow(old, new, align);
         }
-        let b = own_block(l);
+        b.live.store(live, Ordering::Relaxed);
         add_owned(&b.reallocations, 1);
         add_owned(&b.bytes_allocated, new as u64);
         add_owned(&b.bytes_deallocated, old as u64);
-        if new >= old {
-            grow(l, (new - old) as i64);
-        } else {
-            shrink(l, (old - new) as i64);
-        }
     });
 }
 
-/// Counts `event` through the fast path (the thread owns a block and is not in
-/// `assert_no_alloc`).
-fn record(event: Event) {
-    match event {
-        Event::Alloc { size, align } => record_alloc(size, align),
-        Event::Dealloc { size } => record_dealloc(size),
-        Event::Realloc { old, new, align } => record_realloc(old, new, align),
+/// The slow path of a reallocation, out of line with its arguments in registers.
+#[cold]
+#[inline(never)]
+fn realloc_slow(old: usize, new: usize, align: usize) {
+    LOCAL.with(|l| record_slow(l, Event::Realloc { old, new, align }));
+}
+
+/// Counts `event` in the block this thread owns, then records a new peak, publishes the
+/// live bytes if they moved far enough, and resets the fast-path bounds.
+fn record_owned(l: &Local, event: Event) {
+    let b = block(l);
+    let live = b.live.load(Ordering::Relaxed);
+    let live = match event {
+        Event::Alloc { size, .. } => {
+            add_owned(&b.allocations, 1);
+            add_owned(&b.bytes_allocated, size as u64);
+            live.wrapping_add(size as i64)
+        }
+        Event::Dealloc { size } => {
+            add_owned(&b.deallocations, 1);
+            add_owned(&b.bytes_deallocated, size as u64);
+            live.wrapping_sub(size as i64)
+        }
+        Event::Realloc { old, new, .. } => {
+            add_owned(&b.reallocations, 1);
+            add_owned(&b.bytes_allocated, new as u64);
+            add_owned(&b.bytes_deallocated, old as u64);
+            live.wrapping_add(new as i64).wrapping_sub(old as i64)
+        }
+    };
+    b.live.store(live, Ordering::Relaxed);
+    if live > l.peak.get() {
+        l.peak.set(live);
     }
+    if (live - l.published.get()).abs() > FLUSH_BYTES {
+        publish(l);
+    }
+    refresh_bounds(l);
 }
 
 #[cold]
@@ -458,10 +535,8 @@ fn record_slow(l: &Local, event: Event) {
         register(l);
     }
     if l.flags.get() & OWN != 0 {
-        // Registered (now or before) and only here for the violation check: count normally.
-        l.flags.set(l.flags.get() & !FORBID);
-        record(event);
-        l.flags.set(l.flags.get() | (flags & FORBID));
+        // Registered (now or before): count in the own block.
+        record_owned(l, event);
         return;
     }
     // No block: count into the shared block with read-modify-writes.
@@ -509,7 +584,10 @@ fn register(l: &Local) {
     }
     l.block.set(block);
     l.base.set(block.load());
+    // A fresh start for this thread's live bytes (the block may have had an owner before).
+    block.live.store(0, Ordering::Relaxed);
     l.flags.set(forbid | OWN);
+    refresh_bounds(l);
 }
 
 /// A [`GlobalAlloc`] that counts every call and forwards it to `A` (mimalloc by default).
@@ -589,10 +667,15 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for TrackingAllocator<A> {
 
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract (`ptr` came from this
-        // allocator, hence from `inner`, with `layout`).
-        unsafe { self.inner.dealloc(ptr, layout) };
-        record_dealloc(layout.size());
+        // Counted first, so that on either path the call to `inner` is the last thing done (a
+        // tail call, no stack frame here).
+        if !record_dealloc_fast(layout.size()) {
+            // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract (`ptr` came from
+            // this allocator, hence from `inner`, with `layout`).
+            return unsafe { dealloc_slow(&self.inner, ptr, layout) };
+        }
+        // SAFETY: as above.
+        unsafe { self.inner.dealloc(ptr, layout) }
     }
 
     #[inline]
@@ -619,7 +702,7 @@ fn thread_counts(l: &Local) -> Counts {
     if l.flags.get() & OWN == 0 {
         return Counts::default();
     }
-    own_block(l).load().minus(l.base.get())
+    block(l).load().minus(l.base.get())
 }
 
 /// Process-wide counts: every thread, living or exited.
@@ -644,7 +727,7 @@ pub fn thread_stats() -> AllocStats {
     LOCAL.with(|l| {
         let counts = thread_counts(l);
         let mut s = counts.stats(l.peak.get().max(0) as u64);
-        s.live_bytes = l.live.get().max(0) as u64;
+        s.live_bytes = live(l).max(0) as u64;
         s
     })
 }
@@ -659,15 +742,19 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
     }
     impl Drop for PeakScope {
         fn drop(&mut self) {
-            LOCAL.with(|l| l.peak.set(l.peak.get().max(self.outer_peak)));
+            LOCAL.with(|l| {
+                l.peak.set(l.peak.get().max(self.outer_peak));
+                refresh_bounds(l);
+            });
         }
     }
 
     let (before, live0, scope) = LOCAL.with(|l| {
-        let live = l.live.get();
+        let live = live(l);
         let scope = PeakScope {
             outer_peak: l.peak.replace(live),
         };
+        refresh_bounds(l);
         (thread_counts(l), live, scope)
     });
     let out = f();
@@ -705,6 +792,7 @@ pub fn assert_no_alloc<R>(f: impl FnOnce() -> R) -> R {
                 }
                 let f = l.flags.get();
                 l.flags.set((f & !FORBID) | self.outer_forbid);
+                refresh_bounds(l);
                 (l.violations.get() - self.violations_before, mine)
             })
         }
@@ -730,6 +818,7 @@ pub fn assert_no_alloc<R>(f: impl FnOnce() -> R) -> R {
             violations_before: l.violations.get(),
         };
         l.flags.set(flags | FORBID);
+        refresh_bounds(l);
         scope
     });
     let out = f();

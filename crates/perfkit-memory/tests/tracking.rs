@@ -284,3 +284,74 @@ fn alloc_stats_serialize() {
     assert!(json.contains("\"allocations\":1"), "{json}");
     assert!(json.contains("\"peak_live_bytes\":8"), "{json}");
 }
+
+#[test]
+fn live_and_peak_stay_exact_across_publish_steps_and_reallocs() {
+    // Sizes that move the live bytes up and down past the 64 KiB publish steps many times,
+    // with growing and shrinking reallocations; a model follows the live bytes and the peak.
+    let mut rng = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let ops: Vec<(usize, usize)> = (0..2000)
+        .map(|_| (next() as usize % 40_000 + 1, next() as usize % 40_000 + 1))
+        .collect();
+    let ((), s) = tracking::measure(|| {
+        let mut held: Vec<Vec<u8>> = Vec::with_capacity(64);
+        for &(a, b) in &ops {
+            let mut v: Vec<u8> = Vec::with_capacity(a);
+            v.reserve_exact(a + b); // a reallocation to a + b
+            v.shrink_to(b.min(a)); // and one back down
+            if held.len() == 64 {
+                held.swap_remove(a % 64);
+            }
+            held.push(v);
+        }
+    });
+    let (mut live, mut peak) = (64 * 24_i64, 64 * 24_i64); // `held`'s own buffer
+    let mut model: Vec<i64> = Vec::with_capacity(64);
+    for &(a, b) in &ops {
+        let (a, b) = (a as i64, b as i64);
+        live += a;
+        peak = peak.max(live);
+        live += b;
+        peak = peak.max(live);
+        live -= a + b - b.min(a);
+        if model.len() == 64 {
+            live -= model.swap_remove(a as usize % 64);
+        }
+        model.push(b.min(a));
+    }
+    live -= 64 * 24 + model.iter().sum::<i64>();
+    assert_eq!(live, 0);
+    assert_eq!(s.live_bytes, 0, "everything was freed");
+    assert_eq!(s.peak_live_bytes, peak as u64, "exact peak");
+    assert_eq!(s.allocations, 2001);
+    assert_eq!(s.reallocations, 4000);
+    assert_eq!(s.bytes_allocated, s.bytes_deallocated);
+}
+
+#[test]
+fn a_thread_starts_with_no_live_bytes_of_its_own() {
+    // A thread that exits holding memory leaves its block with live bytes; the next owner
+    // must not inherit them.
+    std::thread::spawn(|| {
+        Box::leak(black_box(vec![0_u8; 100_000]).into_boxed_slice());
+    })
+    .join()
+    .unwrap();
+    std::thread::spawn(|| {
+        let v = black_box(vec![1_u8; 300]);
+        let s = tracking::thread_stats();
+        assert!(s.allocations >= 1);
+        assert_eq!(s.live_bytes, s.bytes_allocated - s.bytes_deallocated);
+        assert!(s.live_bytes < 100_000, "{s:?}");
+        assert!(s.peak_live_bytes >= s.live_bytes);
+        drop(v);
+    })
+    .join()
+    .unwrap();
+}

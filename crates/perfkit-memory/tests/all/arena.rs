@@ -239,3 +239,119 @@ fn arena_moves_to_another_thread() {
     std::thread::spawn(move || drop(arena)).join().unwrap();
     assert_eq!(*log.lock().unwrap(), [9]);
 }
+
+/// Larger than the block the arena reserves for drop values at a time, and over-aligned.
+#[repr(align(64))]
+struct Big(Logged, [u8; 5000]);
+
+/// A small over-aligned value with a destructor.
+#[repr(align(64))]
+struct Aligned64(Logged);
+
+#[test]
+fn drop_values_of_every_size_keep_their_contents_and_drop_once() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut arena = Arena::new();
+    let n = crate::scaled(3000, 120) as u32;
+    // Every value, drop-running or plain, is checked after all were allocated: values from
+    // the reserved blocks and plain allocations must never overlap.
+    let mut small: Vec<&mut Logged> = Vec::new();
+    let mut big: Vec<&mut Big> = Vec::new();
+    let mut aligned: Vec<&mut Aligned64> = Vec::new();
+    let mut plain: Vec<&mut [u32; 3]> = Vec::new();
+    for id in 0..n {
+        let logged = Logged {
+            id,
+            log: log.clone(),
+        };
+        match id % 11 {
+            0 => big.push(arena.alloc_with_drop(Big(logged, [id as u8; 5000]))),
+            1 | 2 => aligned.push(arena.alloc_with_drop(Aligned64(logged))),
+            3 => {
+                plain.push(arena.alloc([id; 3]));
+                small.push(arena.alloc_with_drop(logged));
+            }
+            _ => small.push(arena.alloc_with_drop(logged)),
+        }
+    }
+    for v in &small {
+        assert!(v.id < n);
+    }
+    for b in &big {
+        assert_eq!(b.0.id % 11, 0);
+        assert!(b.1.iter().all(|&x| x == b.0.id as u8), "big value intact");
+        assert_eq!(std::ptr::from_ref(*b) as usize % 64, 0);
+    }
+    for a in &aligned {
+        assert!(matches!(a.0.id % 11, 1 | 2));
+        assert_eq!(std::ptr::from_ref(*a) as usize % 64, 0);
+    }
+    for p in &plain {
+        assert_eq!(p[0] % 11, 3);
+        assert!(p.iter().all(|&x| x == p[0]), "plain value intact");
+    }
+    let mut ids: Vec<u32> = small
+        .iter()
+        .map(|v| v.id)
+        .chain(big.iter().map(|b| b.0.id))
+        .chain(aligned.iter().map(|a| a.0.id))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        (0..n).collect::<Vec<_>>(),
+        "every value kept its own id"
+    );
+    drop((small, big, aligned, plain));
+    assert_eq!(arena.pending_drops(), n as usize);
+    arena.reset();
+    let dropped = std::mem::take(&mut *log.lock().unwrap());
+    assert_eq!(
+        dropped,
+        (0..n).rev().collect::<Vec<_>>(),
+        "newest first, once"
+    );
+
+    // The same arena after a reset: its kept chunk is handed out again.
+    for id in 0..crate::scaled(500, 40) as u32 {
+        arena.alloc_with_drop(Aligned64(Logged {
+            id,
+            log: log.clone(),
+        }));
+    }
+    drop(arena);
+    assert_eq!(log.lock().unwrap().len(), crate::scaled(500, 40));
+}
+
+#[test]
+fn drop_values_respect_the_limit() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut arena = Arena::with_limit(16 * 1024);
+    let mut ok = 0_u32;
+    let err = loop {
+        match arena.try_alloc_with_drop(Logged {
+            id: ok,
+            log: log.clone(),
+        }) {
+            Ok(v) => assert_eq!(v.id, ok),
+            Err(e) => break e,
+        }
+        ok += 1;
+        assert!(ok < 100_000, "the limit never triggered");
+    };
+    assert!(ok > 0);
+    assert!(matches!(
+        err,
+        ArenaError::LimitExceeded {
+            requested,
+            limit: 16384,
+            ..
+        } if requested == std::mem::size_of::<Logged>()
+    ));
+    assert!(arena.allocated_bytes() <= 16 * 1024);
+    // The refused value was dropped at once; the others wait for the reset.
+    assert_eq!(*log.lock().unwrap(), [ok]);
+    assert_eq!(arena.pending_drops(), ok as usize);
+    arena.reset();
+    assert_eq!(log.lock().unwrap().len(), ok as usize + 1);
+}
