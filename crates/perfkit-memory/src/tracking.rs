@@ -449,7 +449,14 @@ fn alloc_slow(size: usize, align: usize) {
 #[cold]
 #[inline(never)]
 unsafe fn dealloc_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
-    LOCAL.with(|l| record_slow(l, Event::Dealloc { size: layout.size() }));
+    LOCAL.with(|l| {
+        record_slow(
+            l,
+            Event::Dealloc {
+                size: layout.size(),
+            },
+        )
+    });
     // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract for `inner`.
     unsafe { inner.dealloc(ptr, layout) }
 }
