@@ -324,13 +324,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     self.__soa_grow();
                 }
                 ::core::debug_assert!(true #( && self.#f.len() == __soa_len && self.#f.capacity() > __soa_len )*);
-                // SAFETY: every column has length `__soa_len` and capacity at least
+                // Every column has length `__soa_len` and capacity at least
                 // `__soa_cap > __soa_len` (the struct's invariants; `__soa_grow` re-established
                 // the second when it did not hold), so slot `__soa_len` of every column is
-                // allocated and uninitialised. Each write initialises that slot before its
+                // allocated and uninitialised. Nothing between the writes can panic (they only
+                // move values), so no column is left longer than another.
+                // SAFETY: by the above, each write initialises an allocated slot before its
                 // `set_len` makes it part of the column, so every column again holds
-                // `__soa_len + 1` initialised values. Nothing between the writes can panic
-                // (they only move values), so no column is left longer than another.
+                // `__soa_len + 1` initialised values.
                 unsafe {
                     #(
                         ::core::ptr::write(self.#f.as_mut_ptr().add(__soa_len), #fv);

@@ -232,12 +232,13 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
     let base = out.len();
     let mut produced = 0;
     let mut pos = 0;
-    // SAFETY: a block starts only with 64 readable bytes at `pos` and 64 writable slots at
+    // A block starts only with 64 readable bytes at `pos` and 64 writable slots at
     // `produced`. Inside it a step starts at `off <= 48`, so its 16-byte load, the 10 bytes
-    // `wide` may read and the 16 mask bits it looks at all lie within the block; a block never
+    // `wide` may read and the 16 mask bits it looks at all lie within the block. A block never
     // consumes more than 64 bytes, so it produces at most 64 values, and a step's store (at
-    // most 16 elements) starts at most `off` values into the block: every store stays within
-    // the 64 slots. `PLANS8` never consumes more than 12 bytes nor claims more lanes than its
+    // most 16 elements) starts at most `off` values into the block.
+    // SAFETY: by the above every load stays within the input and every store within the 64
+    // slots; `PLANS8` never consumes more than 12 bytes nor claims more lanes than its
     // shuffle fills.
     unsafe {
         let dst0 = out.as_mut_ptr().add(base);
