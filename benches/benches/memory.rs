@@ -5,13 +5,16 @@
 //!
 //! After the criterion groups, paired comparisons (`perfkit_benches::paired`):
 //! `arena_alloc_32b_paired`, `arena_alloc_32b_drop_paired` and
-//! `slab_insert_get_remove_paired`, the ratio targets with contenders in alternating rounds.
+//! `slab_insert_get_remove_paired`, the ratio targets with contenders in alternating rounds;
+//! and `alloc_churn_paired` / `alloc_churn_2threads_paired`, the allocation churn of the
+//! `memory_alloc_*` targets paired across one worker program per global allocator.
 
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group};
+use perfkit_benches::churn::{OPS, Pass, Worker};
 use perfkit_memory::{Arena, LocalPool, Pool, Slab};
 use perfkit_testkit::{DEFAULT_SEED, Rng};
 
@@ -350,9 +353,9 @@ fn cycle_slab(
     sum
 }
 
-/// Paired comparisons (see `perfkit_benches::paired`) of the ratio targets within this
-/// binary, contenders timed in alternating rounds: the arenas and the slab. (The allocator
-/// targets are separate binaries, so they cannot be paired.)
+/// Paired comparisons (see `perfkit_benches::paired`) of the ratio targets, contenders timed
+/// in alternating rounds: the arenas and the slab within this binary, and the allocation
+/// churn across one worker program per global allocator (`perfkit_benches::churn`).
 fn paired_memory() {
     use perfkit_benches::paired::{Contender, compare};
     let arena: Vec<Contender<'_>> = vec![
@@ -385,6 +388,48 @@ fn paired_memory() {
         ),
     ];
     compare("slab_insert_get_remove_paired", SLAB_N, slabs);
+    paired_churn("alloc_churn_paired", Pass::OneThread);
+    paired_churn("alloc_churn_2threads_paired", Pass::TwoThreads);
+}
+
+/// Rounds of the paired churn comparisons: each round is one whole pass (~0.1 s) of every
+/// allocator.
+const CHURN_ROUNDS: usize = 41;
+
+/// The allocation churn of `pass` paired across the worker programs: every round asks each
+/// worker for one whole pass, in rotating order.
+fn paired_churn(group: &str, pass: Pass) {
+    use perfkit_benches::paired::{TimedContender, compare_timed, selected};
+    if !selected(&format!("{group}/{OPS}")) {
+        return;
+    }
+    let programs = [
+        ("perfkit", env!("CARGO_BIN_EXE_churn-worker-perfkit")),
+        ("mimalloc", env!("CARGO_BIN_EXE_churn-worker-mimalloc")),
+        (
+            "stats_alloc",
+            env!("CARGO_BIN_EXE_churn-worker-stats_alloc"),
+        ),
+    ];
+    let mut workers = Vec::new();
+    for (name, program) in programs {
+        match Worker::start(program) {
+            Ok(w) => workers.push((name, w)),
+            Err(e) => {
+                eprintln!("{group}: cannot start {program}: {e}; comparison skipped");
+                return;
+            }
+        }
+    }
+    let contenders: Vec<TimedContender<'_>> = workers
+        .iter_mut()
+        .map(|(name, w)| {
+            let run: Box<dyn FnMut() -> Duration + '_> =
+                Box::new(move || w.run(pass).unwrap_or_else(|e| panic!("{group}: {e}")));
+            (*name, run)
+        })
+        .collect();
+    compare_timed(group, OPS, CHURN_ROUNDS, contenders);
 }
 
 criterion_group! {

@@ -14,8 +14,10 @@
 //!
 //! Inputs come from [`perfkit_testkit`] with [`perfkit_testkit::DEFAULT_SEED`], so figures are
 //! comparable across runs.
-#![forbid(unsafe_code)]
+// The one exception is the thread-CPU clock (`clock_gettime`).
+#![deny(unsafe_code)]
 
+pub mod churn;
 pub mod paired;
 
 use std::time::Duration;
@@ -53,6 +55,33 @@ pub fn contender_kind(name: &str) -> ContenderKind {
 #[must_use]
 pub fn quick() -> bool {
     std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0")
+}
+
+/// CPU time the calling thread has used so far (user + system): unlike wall-clock time, not
+/// inflated when the thread is descheduled. Paired comparisons and the one-thread allocation
+/// churn are timed with it.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+#[must_use]
+pub fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable `timespec`; `CLOCK_THREAD_CPUTIME_ID` is supported on
+    // every Unix this builds for, and the call writes nothing else.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// CPU time the calling thread has used so far; elsewhere than on Unix, the wall-clock time
+/// since the first call.
+#[cfg(not(unix))]
+#[must_use]
+pub fn thread_cpu_time() -> Duration {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed()
 }
 
 /// The criterion configuration every bench target uses.

@@ -5,9 +5,10 @@
 //! fractions of a second (other tenants on the same physical cores), two contenders that run
 //! the very same machine code can read 86 ns and 128 ns in one group, so a ratio target such as
 //! "within 5%" cannot be judged from two criterion medians. A paired comparison runs every
-//! contender for one short chunk (about 100 µs) per round, rotating the order each round, and
-//! takes the median over rounds of each contender's time divided by the reference's time in the
-//! **same** round: both sides of every ratio see the same machine state. The criterion groups
+//! contender for one short chunk (about 100 µs) per round (two contenders simply alternate;
+//! with more, the order rotates each round so that none runs twice in a row), and takes the median over rounds of each contender's time divided by the reference's time in the
+//! **same** round: both sides of every ratio see the same machine state. Chunks are timed in
+//! the thread's CPU time, which time spent descheduled does not inflate. The criterion groups
 //! still give the absolute figures; the paired figures give the fine ratios.
 //!
 //! A paired comparison runs when its id (`group/size`, e.g. `sum_f32_paired/4096`) matches the
@@ -130,9 +131,13 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 /// Runs the paired comparison `group/size` of `contenders` (the first is the reference every
 /// ratio is taken against) if [`selected`], prints it and returns it.
 ///
-/// Each round runs one chunk of every contender, starting at a different contender each
-/// round. The run lasts about 2 s after a short warm-up (0.3 s with `PERFKIT_BENCH_QUICK=1`)
-/// and has at least 41 rounds.
+/// Each round runs one chunk of every contender: two contenders alternate, more start at a
+/// different contender each round (see [`rounds`]). The run lasts about 2 s after a short warm-up (0.3 s with `PERFKIT_BENCH_QUICK=1`)
+/// and has at least 41 rounds. Chunks are timed in the thread's CPU time
+/// ([`crate::thread_cpu_time`]), so a chunk during which the thread was descheduled is not
+/// inflated by the wait: on a loaded host a chunk of a few milliseconds is often cut by a
+/// time slice of another process, which in wall-clock time turned single rounds into 0.5× or
+/// 2× outliers.
 pub fn compare(
     group: &str,
     size: usize,
@@ -152,30 +157,91 @@ pub fn compare(
         .iter_mut()
         .map(|(_, f)| calibrate(f.as_mut(), chunk))
         .collect();
-    let n = contenders.len();
+    let names: Vec<&str> = contenders.iter().map(|(name, _)| *name).collect();
+    let times = rounds(contenders.len(), 41, budget, |i| {
+        let f = &mut contenders[i].1;
+        let t = crate::thread_cpu_time();
+        for _ in 0..calls[i] {
+            f();
+        }
+        (crate::thread_cpu_time() - t).as_nanos() as f64 / f64::from(calls[i])
+    });
+    Some(finish(group, size, id, &names, &times))
+}
+
+/// One contender of [`compare_timed`]: its name and one call, which returns the time that
+/// call measured itself (for work timed elsewhere, such as in another process).
+pub type TimedContender<'a> = (&'a str, Box<dyn FnMut() -> Duration + 'a>);
+
+/// Like [`compare`], for contenders that time themselves: each round makes one call of every
+/// contender (in the same order as [`compare`]) and records the time the call returns. At least
+/// `min_rounds` rounds after one warm-up round (3 with `PERFKIT_BENCH_QUICK=1`), and no time
+/// budget beyond that: each call is expected to be a whole, long pass.
+pub fn compare_timed(
+    group: &str,
+    size: usize,
+    min_rounds: usize,
+    mut contenders: Vec<TimedContender<'_>>,
+) -> Option<PairedResult> {
+    let id = format!("{group}/{size}");
+    if contenders.is_empty() || !selected(&id) {
+        return None;
+    }
+    let min_rounds = if crate::quick() { 3 } else { min_rounds.max(1) };
+    let names: Vec<&str> = contenders.iter().map(|(name, _)| *name).collect();
+    let times = rounds(contenders.len(), min_rounds, Duration::ZERO, |i| {
+        (contenders[i].1)().as_nanos() as f64
+    });
+    Some(finish(group, size, id, &names, &times))
+}
+
+/// Warm-up rounds before [`rounds`] records anything.
+const WARM_UP: usize = 3;
+
+/// Runs rounds of `n` contenders (`run(i)` runs contender `i` once and returns its time per
+/// call in ns), rotating the starting contender each round when there are more than two (so
+/// no contender ever runs twice in a row), until at least `min_rounds`
+/// rounds are recorded and `budget` has passed; the first [`WARM_UP`] rounds are not recorded
+/// (one for a zero budget, whose calls are long). Returns each contender's times by round.
+fn rounds(
+    n: usize,
+    min_rounds: usize,
+    budget: Duration,
+    mut run: impl FnMut(usize) -> f64,
+) -> Vec<Vec<f64>> {
+    let warm_up = if budget.is_zero() { 1 } else { WARM_UP };
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); n];
     let start = Instant::now();
     let mut round = 0usize;
-    // Three warm-up rounds, then measure until the budget is spent.
-    while round < 3 + 41 || start.elapsed() < budget {
+    while round < warm_up + min_rounds || start.elapsed() < budget {
         for k in 0..n {
-            let i = (round + k) % n;
-            let (_, f) = &mut contenders[i];
-            let t = Instant::now();
-            for _ in 0..calls[i] {
-                f();
-            }
-            let ns = t.elapsed().as_nanos() as f64 / f64::from(calls[i]);
-            if round >= 3 {
+            // Rotating the order makes the last contender of one round the first of the next
+            // when there are two, so one would run twice in a row, the second time on caches
+            // it warmed itself, in every round: two contenders simply alternate.
+            let i = if n == 2 { k } else { (round + k) % n };
+            let ns = run(i);
+            if round >= warm_up {
                 times[i].push(ns);
             }
         }
         round += 1;
     }
-    let rows = contenders
+    times
+}
+
+/// The result of a paired comparison from its per-round times: printed, written to
+/// `$PERFKIT_PAIRED_DIR` when set, and returned.
+fn finish(
+    group: &str,
+    size: usize,
+    id: String,
+    names: &[&str],
+    times: &[Vec<f64>],
+) -> PairedResult {
+    let rows = names
         .iter()
-        .zip(&times)
-        .map(|((name, _), t)| {
+        .zip(times)
+        .map(|(name, t)| {
             let ratios = sorted(t.iter().zip(&times[0]).map(|(a, r)| a / r).collect());
             PairedRow {
                 name: (*name).to_string(),
@@ -201,7 +267,7 @@ pub fn compare(
             eprintln!("paired: cannot write {}: {e}", path.display());
         }
     }
-    Some(result)
+    result
 }
 
 impl PairedResult {

@@ -1,9 +1,6 @@
-//! Allocation churn (see `churn.rs`) with bare mimalloc as the global allocator.
-
-#[path = "churn.rs"]
-mod churn;
+//! Allocation churn (`perfkit_benches::churn`) with bare mimalloc as the global allocator.
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-churn::churn_main!("mimalloc");
+perfkit_benches::churn_main!("mimalloc");

@@ -1,10 +1,8 @@
-//! Allocation churn (see `churn.rs`) with stats_alloc's counting allocator wrapping mimalloc as the global allocator.
-
-#[path = "churn.rs"]
-mod churn;
+//! Allocation churn (`perfkit_benches::churn`) with stats_alloc's counting allocator wrapping
+//! mimalloc as the global allocator.
 
 #[global_allocator]
 static GLOBAL: stats_alloc::StatsAlloc<mimalloc::MiMalloc> =
     stats_alloc::StatsAlloc::new(mimalloc::MiMalloc);
 
-churn::churn_main!("stats_alloc");
+perfkit_benches::churn_main!("stats_alloc");

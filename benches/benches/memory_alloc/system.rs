@@ -1,8 +1,6 @@
-//! Allocation churn (see `churn.rs`) with the system allocator (the `naive` baseline) as the global allocator.
-
-#[path = "churn.rs"]
-mod churn;
+//! Allocation churn (`perfkit_benches::churn`) with the system allocator (the `naive`
+//! baseline) as the global allocator.
 
 // The system allocator: the baseline (no `#[global_allocator]`).
 
-churn::churn_main!("naive");
+perfkit_benches::churn_main!("naive");

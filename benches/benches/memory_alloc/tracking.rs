@@ -1,10 +1,8 @@
-//! Allocation churn (see `churn.rs`) with perfkit's `TrackingAllocator<MiMalloc>` as the global allocator.
-
-#[path = "churn.rs"]
-mod churn;
+//! Allocation churn (`perfkit_benches::churn`) with perfkit's `TrackingAllocator<MiMalloc>` as
+//! the global allocator.
 
 #[global_allocator]
 static GLOBAL: perfkit_memory::TrackingAllocator<mimalloc::MiMalloc> =
     perfkit_memory::TrackingAllocator::new(mimalloc::MiMalloc);
 
-churn::churn_main!("perfkit");
+perfkit_benches::churn_main!("perfkit");
