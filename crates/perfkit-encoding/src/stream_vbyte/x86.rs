@@ -4,9 +4,8 @@ use alloc::vec::Vec;
 use core::arch::x86_64::{
     __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_cmpeq_epi32, _mm_cvtsi128_si32, _mm_load_si128,
     _mm_loadu_si128, _mm_min_epu32, _mm_packus_epi16, _mm_packus_epi32, _mm_set1_epi32,
-    _mm_setzero_si128, _mm_shuffle_epi8, _mm_shuffle_epi32, _mm_slli_si128, _mm_storeu_si128,
-    _mm_sub_epi32, _mm256_inserti128_si256, _mm256_set_m128i, _mm256_shuffle_epi8,
-    _mm256_storeu_si256,
+    _mm_setzero_si128, _mm_shuffle_epi8, _mm_shuffle_epi32, _mm_storeu_si128, _mm_sub_epi32,
+    _mm256_inserti128_si256, _mm256_set_m128i, _mm256_shuffle_epi8, _mm256_storeu_si256,
 };
 
 use super::scalar;
@@ -97,13 +96,53 @@ pub(super) unsafe fn encode_sse41<const DELTA: bool>(values: &[u32], out: &mut V
     }
 }
 
-/// Prefix sums of four lanes.
-#[inline(always)]
-fn prefix4(s: __m128i) -> __m128i {
-    // SAFETY: only arithmetic intrinsics; callers enable SSSE3.
-    unsafe {
-        let s = _mm_add_epi32(s, _mm_slli_si128::<4>(s));
-        _mm_add_epi32(s, _mm_slli_si128::<8>(s))
+/// The running state of a delta decode, one group of four values behind: its decoded
+/// differences `x`, their pair sums `y` (`y[i] = x[i] + x[i - 1]`, reaching into the group
+/// before) and its outputs `o`. All zero at the start of a stream.
+///
+/// The next group's outputs come from sliding windows instead of a prefix sum inside the group:
+/// with `z[i] = x[i] + x[i - 1] + x[i - 2] + x[i - 3]` (two `palignr` against the previous
+/// group and two adds), output `i` is `z[i]` plus output `i - 4`, which is lane `i` of the
+/// previous group's outputs. So the only loop-carried operation is one lane-wise add per group,
+/// and no broadcast of a running total is needed.
+#[derive(Clone, Copy)]
+struct Window {
+    x: __m128i,
+    y: __m128i,
+    o: __m128i,
+}
+
+impl Window {
+    /// The state before the first group.
+    #[inline(always)]
+    fn new() -> Self {
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        let zero = unsafe { _mm_setzero_si128() };
+        Self {
+            x: zero,
+            y: zero,
+            o: zero,
+        }
+    }
+
+    /// Outputs of the group with differences `x`; advances the state past it.
+    #[inline(always)]
+    fn next(&mut self, x: __m128i) -> __m128i {
+        // SAFETY: only arithmetic intrinsics; callers enable SSSE3.
+        unsafe {
+            let y = _mm_add_epi32(x, _mm_alignr_epi8::<12>(x, self.x));
+            let z = _mm_add_epi32(y, _mm_alignr_epi8::<8>(y, self.y));
+            let o = _mm_add_epi32(z, self.o);
+            *self = Self { x, y, o };
+            o
+        }
+    }
+
+    /// The last value output so far (0 before the first group).
+    #[inline(always)]
+    fn last(&self) -> u32 {
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        unsafe { _mm_cvtsi128_si32(_mm_shuffle_epi32::<0xff>(self.o)) as u32 }
     }
 }
 
@@ -123,7 +162,7 @@ unsafe fn finish_sse<const DELTA: bool>(
     count: usize,
     mut k: usize,
     mut data: usize,
-    mut prev: __m128i,
+    mut window: Window,
     out: &mut Vec<u32>,
 ) {
     let full = count / 4;
@@ -139,11 +178,7 @@ unsafe fn finish_sse<const DELTA: bool>(
             let v = _mm_loadu_si128(input.as_ptr().add(data).cast());
             let mut s = _mm_shuffle_epi8(v, _mm_load_si128(DECODE[c].0.as_ptr().cast()));
             if DELTA {
-                // The group's own prefix sums, then the running total: only one add per
-                // group sits on the loop-carried chain.
-                let local = prefix4(s);
-                s = _mm_add_epi32(local, prev);
-                prev = _mm_add_epi32(prev, _mm_shuffle_epi32::<0xff>(local));
+                s = window.next(s);
             }
             _mm_storeu_si128(dst.add(4 * (k - first)).cast(), s);
             data += usize::from(LENGTHS[c]);
@@ -151,12 +186,7 @@ unsafe fn finish_sse<const DELTA: bool>(
         }
         out.set_len(len0 + 4 * (k - first));
     }
-    let last = if DELTA {
-        // SAFETY: SSE2 is part of the x86-64 baseline.
-        unsafe { _mm_cvtsi128_si32(prev) as u32 }
-    } else {
-        0
-    };
+    let last = if DELTA { window.last() } else { 0 };
     scalar::decode_from::<DELTA>(input, ctrl_len, 4 * k, data, last, count, out);
 }
 
@@ -175,21 +205,11 @@ pub(super) unsafe fn decode_ssse3<const DELTA: bool>(
     out: &mut Vec<u32>,
 ) {
     // SAFETY: forwarded preconditions, starting at group 0 whose data follows the control bytes.
-    unsafe {
-        finish_sse::<DELTA>(
-            input,
-            ctrl_len,
-            count,
-            0,
-            ctrl_len,
-            _mm_setzero_si128(),
-            out,
-        )
-    }
+    unsafe { finish_sse::<DELTA>(input, ctrl_len, count, 0, ctrl_len, Window::new(), out) }
 }
 
 /// Decodes groups `k` and `k + 1` (data at `data`) into `dst`; returns where their data ends.
-/// For delta streams `prev` holds the running total in every lane.
+/// For delta streams `window` is the state after the groups before `k`.
 ///
 /// # Safety
 ///
@@ -200,7 +220,7 @@ unsafe fn step8<const DELTA: bool>(
     input: &[u8],
     k: usize,
     data: usize,
-    prev: &mut __m128i,
+    window: &mut Window,
     dst: *mut u32,
 ) -> usize {
     // SAFETY: the caller's preconditions cover every read and the store.
@@ -212,18 +232,14 @@ unsafe fn step8<const DELTA: bool>(
         let shuf0 = _mm_load_si128(DECODE[c0].0.as_ptr().cast());
         let shuf1 = _mm_load_si128(DECODE[c1].0.as_ptr().cast());
         if DELTA {
-            // Two 128-bit groups: each one's own prefix sums, the second carried past the
-            // first, then the running total. Only `prev += total` is loop-carried: one add a
-            // step. The shuffles stay within 128 bits (a 256-bit prefix sum needs
+            // 128-bit groups, each from sliding windows over the group before (see
+            // `Window`): per group one shuffle, two `palignr` and three adds, with one add
+            // loop-carried. The shuffles stay within 128 bits (a 256-bit prefix sum needs
             // lane-crossing moves, which cost more than these on AVX2 machines).
-            let a = prefix4(_mm_shuffle_epi8(lo, shuf0));
-            let b = _mm_add_epi32(
-                prefix4(_mm_shuffle_epi8(hi, shuf1)),
-                _mm_shuffle_epi32::<0xff>(a),
-            );
-            _mm_storeu_si128(dst.cast(), _mm_add_epi32(a, *prev));
-            _mm_storeu_si128(dst.add(4).cast(), _mm_add_epi32(b, *prev));
-            *prev = _mm_add_epi32(*prev, _mm_shuffle_epi32::<0xff>(b));
+            let a = window.next(_mm_shuffle_epi8(lo, shuf0));
+            _mm_storeu_si128(dst.cast(), a);
+            let b = window.next(_mm_shuffle_epi8(hi, shuf1));
+            _mm_storeu_si128(dst.add(4).cast(), b);
         } else {
             let v = _mm256_inserti128_si256::<1>(_mm256_set_m128i(lo, lo), hi);
             let s = _mm256_shuffle_epi8(v, _mm256_set_m128i(shuf1, shuf0));
@@ -251,7 +267,7 @@ pub(super) unsafe fn decode_avx2<const DELTA: bool>(
     let len0 = out.len();
     let mut k = 0;
     let mut data = ctrl_len;
-    let mut prev = _mm_setzero_si128();
+    let mut window = Window::new();
     // Bounds: `k + 1 < full <= ctrl_len` indexes control bytes; a step's two 16-byte loads end
     // at most at `data + 32 <= input.len()`: in the first two loops because groups `k..k + 8`
     // (from the step's own `k`) hold at least 32 data bytes (one a value), all inside the
@@ -263,19 +279,19 @@ pub(super) unsafe fn decode_avx2<const DELTA: bool>(
         let dst = out.as_mut_ptr().add(len0);
         // Two steps (16 values) per iteration: half the loop overhead.
         while k + 10 <= full {
-            data = step8::<DELTA>(input, k, data, &mut prev, dst.add(4 * k));
-            data = step8::<DELTA>(input, k + 2, data, &mut prev, dst.add(4 * k + 8));
+            data = step8::<DELTA>(input, k, data, &mut window, dst.add(4 * k));
+            data = step8::<DELTA>(input, k + 2, data, &mut window, dst.add(4 * k + 8));
             k += 4;
         }
         while k + 8 <= full {
-            data = step8::<DELTA>(input, k, data, &mut prev, dst.add(4 * k));
+            data = step8::<DELTA>(input, k, data, &mut window, dst.add(4 * k));
             k += 2;
         }
         while k + 2 <= full && data + 32 <= input.len() {
-            data = step8::<DELTA>(input, k, data, &mut prev, dst.add(4 * k));
+            data = step8::<DELTA>(input, k, data, &mut window, dst.add(4 * k));
             k += 2;
         }
         out.set_len(len0 + 4 * k);
-        finish_sse::<DELTA>(input, ctrl_len, count, k, data, prev, out);
+        finish_sse::<DELTA>(input, ctrl_len, count, k, data, window, out);
     }
 }

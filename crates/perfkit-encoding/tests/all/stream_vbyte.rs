@@ -176,3 +176,34 @@ fn every_tail_length_and_wrapping_deltas() {
     let four = &shapes[1].1;
     assert!(four.iter().fold(0u64, |a, &v| a + u64::from(v)) > 1 << 40);
 }
+
+/// The SIMD delta decoders carry the previous group's differences, pair sums and outputs from
+/// group to group and across the hand-offs (AVX2 steps, then SSSE3 groups, then scalar
+/// values). Differences that are distinct in every position and of every byte length make any
+/// lane taken from the wrong group or step visible; every count up to 200 puts each hand-off at
+/// every position, and each stream also starts after non-zero output already in `out`.
+#[test]
+fn delta_windows_cross_every_hand_off() {
+    let diffs: Vec<u32> = (0..200u32)
+        .map(|i| {
+            let v = i.wrapping_mul(0x9e37_79b9) ^ (i << 3);
+            // Byte lengths 1, 2, 3, 4 in a pattern that does not repeat every group.
+            v >> [24, 16, 8, 0, 8, 24, 0][i as usize % 7]
+        })
+        .collect();
+    for count in 0..=diffs.len() {
+        let stored = &diffs[..count];
+        let bytes = reference::svb_encode(stored);
+        let want = reference::prefix_sums(stored);
+        for simd in levels() {
+            let mut out = vec![u32::MAX; 3];
+            assert_eq!(
+                decode_delta_with(simd, &bytes, count, &mut out),
+                Ok(bytes.len()),
+                "{count} {simd:?}"
+            );
+            assert_eq!(out[..3], [u32::MAX; 3], "{count} {simd:?}");
+            assert_eq!(out[3..], want, "{count} {simd:?}");
+        }
+    }
+}
