@@ -87,16 +87,18 @@ unsafe fn read_unaligned<const NARROW: bool>(words: &[u64], bit: usize, mask: u6
     {
         // On a little-endian target byte `i` of the word array is bits `8 * i..` of the stream.
         let at = words.as_ptr().cast::<u8>().wrapping_add(bit / 8);
-        let x = if NARROW {
+        if NARROW {
             // SAFETY: the caller guarantees the 4 bytes at byte `bit / 8` lie inside `words`;
             // `read_unaligned` has no alignment requirement and every bit pattern is a `u32`.
-            u64::from(unsafe { at.cast::<u32>().read_unaligned() })
+            let x = unsafe { at.cast::<u32>().read_unaligned() };
+            // 32-bit shift and mask: the value and its offset fit in the 32 bits read.
+            u64::from((x >> (bit % 8)) & mask as u32)
         } else {
             // SAFETY: the caller guarantees the 8 bytes at byte `bit / 8` lie inside `words`;
             // `read_unaligned` has no alignment requirement and every bit pattern is a `u64`.
-            unsafe { at.cast::<u64>().read_unaligned() }
-        };
-        (x >> (bit % 8)) & mask
+            let x = unsafe { at.cast::<u64>().read_unaligned() };
+            (x >> (bit % 8)) & mask
+        }
     }
     #[cfg(not(target_endian = "little"))]
     {

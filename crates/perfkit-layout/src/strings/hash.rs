@@ -37,17 +37,11 @@ fn r32(b: &[u8], at: usize) -> u64 {
 /// round into two lanes.
 #[inline]
 pub(crate) fn hash(bytes: &[u8]) -> u64 {
+    if let Some(words) = Words::new(bytes) {
+        return words.hash();
+    }
     let len = bytes.len();
     let lenk = (len as u64).wrapping_mul(K3);
-    if (8..=32).contains(&len) {
-        // Four overlapping words cover every byte: for 8..=16 bytes the middle two repeat
-        // the outer two. No branch on the length inside the range (lengths vary at random
-        // in real inputs, and a mispredicted branch costs more than the second multiply).
-        let (m1, m2) = middle_words(len);
-        let lo = fold_mul(r64(bytes, 0) ^ K1, r64(bytes, m1) ^ K0);
-        let hi = fold_mul(r64(bytes, m2) ^ K2, r64(bytes, len - 8) ^ lenk);
-        return lo ^ hi.rotate_left(29);
-    }
     if len < 8 {
         let (a, b) = if len >= 4 {
             (r32(bytes, 0), r32(bytes, len - 4))
@@ -64,13 +58,71 @@ pub(crate) fn hash(bytes: &[u8]) -> u64 {
     hash_long(bytes, lenk)
 }
 
+/// A string of `8..=32` bytes as four overlapping little-endian words that cover every
+/// byte: at 0, at the two [`middle_words`], and at `len - 8` (for 8..=16 bytes the middle
+/// two repeat the outer two). They serve both the hash and the comparison with a stored
+/// string, with no branch on the length inside the range (lengths vary at random in real
+/// inputs, and a mispredicted branch costs more than the second multiply).
+#[derive(Clone, Copy)]
+pub(crate) struct Words {
+    w: [u64; 4],
+    len: usize,
+}
+
+impl Words {
+    /// The words of `bytes`, or `None` unless it is 8..=32 bytes long.
+    #[inline(always)]
+    pub(crate) fn new(bytes: &[u8]) -> Option<Self> {
+        let len = bytes.len();
+        if !(8..=32).contains(&len) {
+            return None;
+        }
+        let (m1, m2) = middle_words(len);
+        Some(Self {
+            w: [
+                r64(bytes, 0),
+                r64(bytes, m1),
+                r64(bytes, m2),
+                r64(bytes, len - 8),
+            ],
+            len,
+        })
+    }
+
+    /// [`hash`] of the string.
+    #[inline(always)]
+    pub(crate) fn hash(&self) -> u64 {
+        let lenk = (self.len as u64).wrapping_mul(K3);
+        let lo = fold_mul(self.w[0] ^ K1, self.w[1] ^ K0);
+        let hi = fold_mul(self.w[2] ^ K2, self.w[3] ^ lenk);
+        lo ^ hi.rotate_left(29)
+    }
+
+    /// Whether `other` holds the same bytes: four word compares folded into one test.
+    #[inline(always)]
+    pub(crate) fn same_as(&self, other: &[u8]) -> bool {
+        let len = self.len;
+        if other.len() != len {
+            return false;
+        }
+        let (m1, m2) = middle_words(len);
+        let diff = (r64(other, 0) ^ self.w[0])
+            | (r64(other, m1) ^ self.w[1])
+            | (r64(other, m2) ^ self.w[2])
+            | (r64(other, len - 8) ^ self.w[3]);
+        diff == 0
+    }
+}
+
 /// For a string of `8..=32` bytes, the starts of the two middle words that, with the words
 /// at 0 and `len - 8`, cover every byte: `8` and `len - 16` from 16 bytes up, else the
-/// outer words again. Branch-free (`min`/`saturating_sub` become conditional moves).
+/// outer words again. Branch-free (`min`/`saturating_sub` become conditional moves), and
+/// written so that both are visibly at most `len - 8` (no bounds check on the reads).
 #[inline(always)]
 pub(crate) fn middle_words(len: usize) -> (usize, usize) {
     debug_assert!((8..=32).contains(&len));
-    ((len - 8).min(8), len.saturating_sub(16))
+    let last = len - 8;
+    (last.min(8), last.saturating_sub(8))
 }
 
 #[cold]

@@ -6,7 +6,7 @@ use core::fmt;
 use core::num::NonZeroU32;
 
 use super::StringsError;
-use super::hash::{hash, middle_words};
+use super::hash::{Words, hash};
 
 /// A handle to a string in an [`Interner`] (or the [`Resolver`] frozen from it).
 ///
@@ -116,15 +116,47 @@ fn foreign_symbol(sym: Symbol) -> ! {
 /// The string of `sym` in the entry buffer `buf`, or `None`. `ascii` says that every byte
 /// of `buf` is ASCII.
 ///
-/// This is `entry_at` for the one-byte header (every string under 64 bytes) with the
-/// checks cut to what a forged symbol needs: the header byte is below `0x40`, so it is a
-/// whole ASCII character and the string's first byte is a character boundary; only the end
-/// is left to check. In an all-ASCII buffer every index up to its length is a boundary, so
-/// the check is one compare and the string's bytes are not touched; otherwise
-/// `str::is_char_boundary` loads the byte at the end. The bytes between two character
-/// boundaries of a `str` are valid UTF-8, whatever the symbol pointed at.
+/// The fast path takes a symbol at least 64 bytes before the end of `buf` whose entry has
+/// a one-byte header (every string under 64 bytes): its entry ends at most `1 + 63` bytes
+/// further, inside `buf`, so one compare of the offset against a loop-invariant limit is
+/// the whole bounds check, and the length is the header byte itself. Every other symbol
+/// (near the end, long header, or forged) takes the fully checked [`try_resolve_slow`].
+///
+/// A forged symbol needs nothing more: the header byte is below `0x40`, so it is a whole
+/// ASCII character and the string's first byte is a character boundary; only the end is
+/// left to check. In an all-ASCII buffer every index is a boundary, so the string's bytes
+/// are not touched; otherwise `str::is_char_boundary` loads the byte at the end. The bytes
+/// between two character boundaries of a `str` are valid UTF-8, whatever the symbol
+/// pointed at.
 #[inline(always)]
 fn try_resolve_in(buf: &str, ascii: bool, sym: Symbol) -> Option<&str> {
+    let off = sym.as_u32() as usize;
+    let bytes = buf.as_bytes();
+    if off < bytes.len().saturating_sub(usize::from(MORE) - 1) {
+        // SAFETY: `off < bytes.len() - 63`, so `off` is in bounds.
+        let b0 = unsafe { *bytes.get_unchecked(off) };
+        if b0 < MORE {
+            let start = off + 1;
+            // `end <= off + 64 <= bytes.len()`.
+            let end = start + usize::from(b0);
+            if !ascii && !buf.is_char_boundary(end) {
+                return None;
+            }
+            debug_assert!(end <= buf.len() && buf.is_char_boundary(end));
+            // SAFETY: `off + 64 <= buf.len()` (the test above) and `b0 < 64`, so
+            // `start <= end <= buf.len()`; `buf[off]` is ASCII (below 0x40), so `start` is a
+            // character boundary; `end` is one: checked by `is_char_boundary`, or, when
+            // every byte of `buf` is ASCII (the caller's `ascii`), by being in bounds.
+            return Some(unsafe { buf.get_unchecked(start..end) });
+        }
+    }
+    try_resolve_slow(buf, ascii, sym)
+}
+
+/// [`try_resolve_in`] for the symbols its fast path leaves: every check made.
+#[cold]
+#[inline(never)]
+fn try_resolve_slow(buf: &str, ascii: bool, sym: Symbol) -> Option<&str> {
     let off = sym.as_u32() as usize;
     let b0 = *buf.as_bytes().get(off)?;
     if b0 >= MORE {
@@ -240,28 +272,30 @@ fn home(h: u64, groups: usize) -> usize {
     ((u64::from(h as u32) * groups as u64) >> 32) as usize
 }
 
-/// Bytes `at..at + 8` of `x` as a little-endian word.
-#[inline(always)]
-fn word(x: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&x[at..at + 8]);
-    u64::from_le_bytes(w)
-}
-
 /// `a == b`, comparing up to 32 bytes with a few overlapping word loads and one branch (the
 /// strings worth interning are short, where a `memcmp` call costs more than the compare).
 #[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let len = a.len();
-    if b.len() != len {
-        return false;
+    match Words::new(b) {
+        Some(words) => words.same_as(a),
+        None => a == b,
     }
-    if (8..=32).contains(&len) {
-        let diff = |at: usize| word(a, at) ^ word(b, at);
-        let (m1, m2) = middle_words(len);
-        return diff(0) | diff(m1) | diff(m2) | diff(len - 8) == 0;
-    }
-    a == b
+}
+
+/// Whether the entry at `off` of `bytes` holds `s`, a string under 64 bytes (a one-byte
+/// header equal to its length). One slice (one bounds check) covers header and bytes.
+#[inline(always)]
+fn is_short_entry(bytes: &[u8], off: usize, s: &[u8]) -> bool {
+    debug_assert!(s.len() < usize::from(MORE));
+    bytes
+        .get(off..off + 1 + s.len())
+        .is_some_and(|e| usize::from(e[0]) == s.len() && same_bytes(&e[1..], s))
+}
+
+#[cold]
+#[inline(never)]
+fn too_large(e: StringsError) -> ! {
+    panic!("{e}")
 }
 
 /// The fewest groups that hold `items` at a load of at most `MAX_FULL / GROUP`.
@@ -342,11 +376,11 @@ impl Interner {
     /// # Panics
     /// If the strings would take more than 4 GiB ([`Interner::try_intern`] returns an error
     /// instead).
-    #[inline]
+    #[inline(always)]
     pub fn intern(&mut self, s: &str) -> Symbol {
         match self.try_intern(s) {
             Ok(sym) => sym,
-            Err(e) => panic!("{e}"),
+            Err(e) => too_large(e),
         }
     }
 
@@ -355,13 +389,47 @@ impl Interner {
     /// # Errors
     /// [`StringsError::TooLarge`] if the strings would take more than 4 GiB (nothing is
     /// interned).
-    #[inline]
+    #[inline(always)]
     pub fn try_intern(&mut self, s: &str) -> Result<Symbol, StringsError> {
+        // Inline: a string of 8..=32 bytes (identifiers, metric names) already interned
+        // whose slot is in its home group (nearly every repeat: the load is at most 10/12),
+        // with its words loaded once for both the hash and the compare. Everything else
+        // (new strings, displaced entries, other lengths) takes one call to the outlined
+        // slow path, so a loop of repeats runs with a small body.
         let h = hash(s.as_bytes());
+        match self.find_home(h, s.as_bytes()) {
+            Some(sym) => Ok(sym),
+            None => self.intern_slow(h, s),
+        }
+    }
+
+    /// [`Interner::try_intern`] past its inline path: the whole probe, then insertion.
+    #[inline(never)]
+    fn intern_slow(&mut self, h: u64, s: &str) -> Result<Symbol, StringsError> {
         match self.probe(h, s.as_bytes()) {
             Ok(sym) => Ok(sym),
             Err(slot) => self.insert(h, s, slot),
         }
+    }
+
+    /// The symbol of `s` (hash `h`) if its slot is in its home group and `s` is under 64
+    /// bytes; `None` says nothing (the full [`Interner::probe`] decides).
+    #[inline(always)]
+    fn find_home(&self, h: u64, s: &[u8]) -> Option<Symbol> {
+        if s.len() >= usize::from(MORE) {
+            return None;
+        }
+        let group = self.table.get(home(h, self.table.len()))?;
+        let (mut hits, _) = match_group(&group.tags, tag(h));
+        while hits != 0 {
+            let i = hits.trailing_zeros() as usize;
+            let off = *group.slots.get(i)? as usize;
+            if is_short_entry(self.buf.as_bytes(), off, s) {
+                return Symbol::from_offset(off);
+            }
+            hits &= hits - 1;
+        }
+        None
     }
 
     /// The symbol of `s` if it has been interned.
@@ -428,14 +496,8 @@ impl Interner {
     #[inline(always)]
     fn probe(&self, h: u64, s: &[u8]) -> Result<Symbol, usize> {
         if s.len() < usize::from(MORE) {
-            // The common case: a one-byte header equal to the length. One slice (one bounds
-            // check) covers header and bytes.
-            let header = s.len() as u8;
-            self.probe_by(h, |bytes, off| {
-                bytes
-                    .get(off..off + 1 + s.len())
-                    .is_some_and(|e| e[0] == header && same_bytes(&e[1..], s))
-            })
+            // The common case: a one-byte header equal to the length.
+            self.probe_by(h, |bytes, off| is_short_entry(bytes, off, s))
         } else {
             self.probe_long(h, s)
         }
@@ -528,22 +590,13 @@ impl Interner {
 
     /// The first empty slot on `h`'s probe sequence (the table must have one).
     fn empty_slot(&self, h: u64) -> usize {
-        let groups = self.table.len();
-        let mut g = home(h, groups);
-        loop {
-            if let Some(i) = self.table[g].tags[..GROUP].iter().position(|&c| c == EMPTY) {
-                return g * GROUP + i;
-            }
-            g = if g + 1 == groups { 0 } else { g + 1 };
-        }
+        first_empty(&self.table, h)
     }
 
     /// Marks `slot` (empty) as holding the entry at `off`, whose string hashes to `h`.
     #[inline]
     fn fill(&mut self, slot: usize, h: u64, off: u32) {
-        let group = &mut self.table[slot / GROUP];
-        group.tags[slot % GROUP] = tag(h);
-        group.slots[slot % GROUP] = off;
+        fill(&mut self.table, slot, h, off);
     }
 
     #[cold]
@@ -554,17 +607,91 @@ impl Interner {
     }
 
     /// Rebuilds the table with `groups` groups (enough for every string).
+    ///
+    /// The strings are read in buffer order (a sequential scan) and hashed in batches of
+    /// [`REHASH_BATCH`]; each batch prefetches the home groups of its entries before it
+    /// places them, so the random accesses to the new table overlap instead of waiting on
+    /// each other.
     fn rehash(&mut self, groups: usize) {
         debug_assert!(self.len <= groups * MAX_FULL);
-        self.table = vec![EMPTY_GROUP; groups];
+        let mut table = vec![EMPTY_GROUP; groups];
+        let mut batch = [(0u64, 0u32); REHASH_BATCH];
         let mut pos = 1;
-        while let Some((s, end)) = entry_at(&self.buf, pos) {
-            let h = hash(s.as_bytes());
-            let slot = self.empty_slot(h);
-            self.fill(slot, h, pos as u32);
-            pos = end;
+        loop {
+            let mut n = 0;
+            while n < REHASH_BATCH {
+                let Some((s, end)) = entry_bytes_at(&self.buf, pos) else {
+                    break;
+                };
+                let h = hash(s);
+                prefetch(&table[home(h, groups)]);
+                // Offsets fit in `u32`: `insert` checks every entry's end.
+                batch[n] = (h, pos as u32);
+                n += 1;
+                pos = end;
+            }
+            for &(h, off) in &batch[..n] {
+                let slot = first_empty(&table, h);
+                fill(&mut table, slot, h, off);
+            }
+            if n < REHASH_BATCH {
+                break;
+            }
         }
+        self.table = table;
     }
+}
+
+/// Entries hashed (and their groups prefetched) ahead of placing them in a rehash.
+const REHASH_BATCH: usize = 16;
+
+/// The bytes of the entry at `off` of `buf` and the offset after it: [`entry_at`] without
+/// the character-boundary checks a hash does not need.
+#[inline(always)]
+fn entry_bytes_at(buf: &str, off: usize) -> Option<(&[u8], usize)> {
+    let bytes = buf.as_bytes();
+    let b0 = *bytes.get(off)?;
+    if b0 < MORE {
+        let end = off + 1 + usize::from(b0);
+        return Some((bytes.get(off + 1..end)?, end));
+    }
+    entry_at_long(buf, off).map(|(s, end)| (s.as_bytes(), end))
+}
+
+/// Starts loading `group` into the cache (a hint: no effect on the program's result).
+#[inline(always)]
+fn prefetch(group: &Group) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
+    {
+        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: this is compiled only where SSE is enabled at build time (every x86-64
+        // target has it); a prefetch never faults, and `group` is a valid reference anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(core::ptr::from_ref(group).cast::<i8>()) };
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
+    let _ = group;
+}
+
+/// The first empty slot on `h`'s probe sequence in `table` (which must have one).
+#[inline]
+fn first_empty(table: &[Group], h: u64) -> usize {
+    let groups = table.len();
+    let mut g = home(h, groups);
+    loop {
+        let (_, empty) = match_group(&table[g].tags, tag(h));
+        if empty != 0 {
+            return g * GROUP + empty.trailing_zeros() as usize;
+        }
+        g = if g + 1 == groups { 0 } else { g + 1 };
+    }
+}
+
+/// Marks `slot` (empty) of `table` as holding the entry at `off`, whose string hashes to `h`.
+#[inline]
+fn fill(table: &mut [Group], slot: usize, h: u64, off: u32) {
+    let group = &mut table[slot / GROUP];
+    group.tags[slot % GROUP] = tag(h);
+    group.slots[slot % GROUP] = off;
 }
 
 /// A frozen, read-only [`Interner`]: resolves symbols, lists strings, holds nothing but the
@@ -703,6 +830,105 @@ mod tests {
                 buf.extend(core::iter::repeat_n('z', len));
                 let (s, end) = entry_at(&buf, 0).unwrap();
                 assert_eq!((s.len(), end), (len, n + len));
+            }
+        }
+    }
+
+    /// Groups whose entries sit outside their home group (the inline path misses them).
+    fn displaced(i: &Interner) -> usize {
+        let mut n = 0;
+        for (g, group) in i.table.iter().enumerate() {
+            for k in 0..GROUP {
+                if group.tags[k] == EMPTY {
+                    continue;
+                }
+                let (s, _) = entry_bytes_at(&i.buf, group.slots[k] as usize).unwrap();
+                if home(hash(s), i.table.len()) != g {
+                    n += 1;
+                }
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn repeats_find_their_symbol_in_and_out_of_the_home_group() {
+        let mut i = Interner::new();
+        // Fewer under Miri, which runs this about a thousand times slower.
+        let n = if cfg!(miri) { 400 } else { 3_000 };
+        let words: Vec<String> = (0..n)
+            .map(|k| match k % 4 {
+                0 => alloc::format!("{k}"),             // under 8 bytes
+                1 => alloc::format!("metric.{k:0>12}"), // 8..=32
+                2 => alloc::format!("{k:_>40}"),        // 33..64
+                _ => alloc::format!("{k:=>70}"),        // long header
+            })
+            .collect();
+        let syms: Vec<Symbol> = words.iter().map(|w| i.intern(w)).collect();
+        assert_eq!(i.len(), words.len());
+        // The load reaches 10/12 between growths, so some entries are displaced: both the
+        // inline home-group path and the full probe are exercised below.
+        assert!(
+            displaced(&i) > 0,
+            "no displaced entry: the test proves nothing"
+        );
+        for (w, &sym) in words.iter().zip(&syms) {
+            assert_eq!(i.intern(w), sym, "{w}");
+            assert_eq!(i.try_intern(w), Ok(sym), "{w}");
+            assert_eq!(i.get(w), Some(sym), "{w}");
+            assert_eq!(i.resolve(sym), w);
+        }
+        assert_eq!(i.len(), words.len());
+        // Same length, one byte different at each position: never the same symbol.
+        for len in (8..=32).step_by(if cfg!(miri) { 6 } else { 1 }) {
+            let base: String = (0..len)
+                .map(|k| char::from(b'a' + (k % 26) as u8))
+                .collect();
+            let sym = i.intern(&base);
+            for at in 0..len {
+                let mut other = base.clone().into_bytes();
+                other[at] ^= 1;
+                let other = String::from_utf8(other).unwrap();
+                assert_ne!(i.intern(&other), sym, "len {len}, byte {at}");
+                assert_eq!(i.resolve(i.get(&other).unwrap()), other);
+            }
+            assert_eq!(i.intern(&base), sym);
+        }
+        // Rebuilt tables (shrinking, cloning) keep every symbol.
+        let mut shrunk = i.clone();
+        shrunk.shrink_to_fit();
+        for (w, &sym) in words.iter().zip(&syms) {
+            assert_eq!(shrunk.get(w), Some(sym));
+        }
+    }
+
+    #[test]
+    fn resolve_takes_the_same_answer_on_its_fast_and_slow_paths() {
+        // Short, long-header and non-ASCII strings, far from the end of the buffer (fast
+        // path) and within its last 63 bytes (slow path).
+        for ascii in [true, false] {
+            let mut i = Interner::new();
+            let mut syms = Vec::new();
+            // Fewer under Miri, which runs this about a thousand times slower.
+            for k in 0..if cfg!(miri) { 12 } else { 200 } {
+                let s = match k % 3 {
+                    0 => alloc::format!("s{k}"),
+                    1 => alloc::format!("{k:->64}"),
+                    _ if ascii => alloc::format!("{k:+>63}"),
+                    _ => alloc::format!("ü{k:~>20}"),
+                };
+                syms.push((i.intern(&s), s));
+            }
+            assert_eq!(i.ascii, ascii);
+            for (sym, s) in &syms {
+                assert_eq!(i.resolve(*sym), s);
+                assert_eq!(try_resolve_slow(&i.buf, i.ascii, *sym), Some(s.as_str()));
+            }
+            for raw in 1..i.buf.len() as u32 + 70 {
+                let sym = Symbol::from_u32(raw).unwrap();
+                let slow = try_resolve_slow(&i.buf, i.ascii, sym);
+                assert_eq!(i.try_resolve(sym), slow, "offset {raw}");
+                assert_eq!(slow, entry_at(&i.buf, raw as usize).map(|(s, _)| s));
             }
         }
     }
