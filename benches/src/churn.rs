@@ -124,7 +124,7 @@ pub fn bench(c: &mut Criterion, contender: &str) {
 }
 
 /// The `main` of an allocation-churn bench target: `churn_main!("contender")` registers
-/// [`bench`] under that contender name.
+/// [`bench()`] under that contender name.
 #[macro_export]
 macro_rules! churn_main {
     ($contender:literal) => {

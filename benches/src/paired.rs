@@ -132,7 +132,7 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 /// ratio is taken against) if [`selected`], prints it and returns it.
 ///
 /// Each round runs one chunk of every contender: two contenders alternate, more start at a
-/// different contender each round (see [`rounds`]). The run lasts about 2 s after a short warm-up (0.3 s with `PERFKIT_BENCH_QUICK=1`)
+/// different contender each round. The run lasts about 2 s after a short warm-up (0.3 s with `PERFKIT_BENCH_QUICK=1`)
 /// and has at least 41 rounds. Chunks are timed in the thread's CPU time
 /// ([`crate::thread_cpu_time`]), so a chunk during which the thread was descheduled is not
 /// inflated by the wait: on a loaded host a chunk of a few milliseconds is often cut by a
