@@ -58,8 +58,9 @@ pub fn quick() -> bool {
 }
 
 /// CPU time the calling thread has used so far (user + system): unlike wall-clock time, not
-/// inflated when the thread is descheduled. Paired comparisons and the one-thread allocation
-/// churn are timed with it.
+/// inflated when the thread is descheduled. The one-thread allocation churn, whose passes
+/// last about 0.1 s, is timed with it. Each reading is a system call, so it is not for short
+/// intervals (see [`paired::compare`]).
 #[cfg(unix)]
 #[allow(unsafe_code)]
 #[must_use]

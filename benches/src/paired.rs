@@ -7,8 +7,7 @@
 //! "within 5%" cannot be judged from two criterion medians. A paired comparison runs every
 //! contender for one short chunk (about 100 µs) per round (two contenders simply alternate;
 //! with more, the order rotates each round so that none runs twice in a row), and takes the median over rounds of each contender's time divided by the reference's time in the
-//! **same** round: both sides of every ratio see the same machine state. Chunks are timed in
-//! the thread's CPU time, which time spent descheduled does not inflate. The criterion groups
+//! **same** round: both sides of every ratio see the same machine state. The criterion groups
 //! still give the absolute figures; the paired figures give the fine ratios.
 //!
 //! A paired comparison runs when its id (`group/size`, e.g. `sum_f32_paired/4096`) matches the
@@ -133,11 +132,12 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 ///
 /// Each round runs one chunk of every contender: two contenders alternate, more start at a
 /// different contender each round. The run lasts about 2 s after a short warm-up (0.3 s with `PERFKIT_BENCH_QUICK=1`)
-/// and has at least 41 rounds. Chunks are timed in the thread's CPU time
-/// ([`crate::thread_cpu_time`]), so a chunk during which the thread was descheduled is not
-/// inflated by the wait: on a loaded host a chunk of a few milliseconds is often cut by a
-/// time slice of another process, which in wall-clock time turned single rounds into 0.5× or
-/// 2× outliers.
+/// and has at least 41 rounds. Chunks are timed in wall-clock time (`Instant`, no system
+/// call). The thread's CPU time is no substitute here: on a virtual machine it was measured
+/// to read 14% under the wall-clock time of 40 µs of pure computation (the clock's own
+/// system call) and steal time is taken off it in lumps, which moved whole paired ratios by
+/// up to a third. A chunk that another process interrupts is an outlier of one round, which
+/// the median over rounds discards.
 pub fn compare(
     group: &str,
     size: usize,
@@ -160,11 +160,11 @@ pub fn compare(
     let names: Vec<&str> = contenders.iter().map(|(name, _)| *name).collect();
     let times = rounds(contenders.len(), 41, budget, |i| {
         let f = &mut contenders[i].1;
-        let t = crate::thread_cpu_time();
+        let t = Instant::now();
         for _ in 0..calls[i] {
             f();
         }
-        (crate::thread_cpu_time() - t).as_nanos() as f64 / f64::from(calls[i])
+        t.elapsed().as_nanos() as f64 / f64::from(calls[i])
     });
     Some(finish(group, size, id, &names, &times))
 }
