@@ -6,7 +6,8 @@
 //! the very same machine code can read 86 ns and 128 ns in one group, so a ratio target such as
 //! "within 5%" cannot be judged from two criterion medians. A paired comparison runs every
 //! contender for one short chunk (about 100 µs) per round (two contenders simply alternate;
-//! with more, the order rotates each round so that none runs twice in a row), and takes the median over rounds of each contender's time divided by the reference's time in the
+//! with more, the order rotates each round so that none runs twice in a row), and takes the
+//! median over rounds of each contender's time divided by the reference's time in the
 //! **same** round: both sides of every ratio see the same machine state. The criterion groups
 //! still give the absolute figures; the paired figures give the fine ratios.
 //!
@@ -131,8 +132,8 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 /// ratio is taken against) if [`selected`], prints it and returns it.
 ///
 /// Each round runs one chunk of every contender: two contenders alternate, more start at a
-/// different contender each round. The run lasts about 2 s after a short warm-up (0.3 s with `PERFKIT_BENCH_QUICK=1`)
-/// and has at least 41 rounds. Chunks are timed in wall-clock time (`Instant`, no system
+/// different contender each round. The run lasts about 2 s after a short warm-up (0.3 s with
+/// `PERFKIT_BENCH_QUICK=1`) and has at least 41 rounds. Chunks are timed in wall-clock time (`Instant`, no system
 /// call). The thread's CPU time is no substitute here: on a virtual machine it read 14% under
 /// the wall-clock time of a short stretch of pure computation, and timing chunks with it
 /// moved paired ratios by up to a quarter against both the wall-clock paired figures and
@@ -174,8 +175,8 @@ pub fn compare(
 pub type TimedContender<'a> = (&'a str, Box<dyn FnMut() -> Duration + 'a>);
 
 /// Like [`compare`], for contenders that time themselves: each round makes one call of every
-/// contender (in the same order as [`compare`]) and records the time the call returns. At least
-/// `min_rounds` rounds after one warm-up round (3 with `PERFKIT_BENCH_QUICK=1`), and no time
+/// contender (in the same order as [`compare`]) and records the time the call returns. At
+/// least `min_rounds` rounds after one warm-up round (3 with `PERFKIT_BENCH_QUICK=1`), and no time
 /// budget beyond that: each call is expected to be a whole, long pass.
 pub fn compare_timed(
     group: &str,
@@ -200,8 +201,8 @@ const WARM_UP: usize = 3;
 
 /// Runs rounds of `n` contenders (`run(i)` runs contender `i` once and returns its time per
 /// call in ns), rotating the starting contender each round when there are more than two (so
-/// no contender ever runs twice in a row), until at least `min_rounds`
-/// rounds are recorded and `budget` has passed; the first [`WARM_UP`] rounds are not recorded
+/// no contender ever runs twice in a row), until at least `min_rounds` rounds are recorded
+/// and `budget` has passed; the first [`WARM_UP`] rounds are not recorded
 /// (one for a zero budget, whose calls are long). Returns each contender's times by round.
 fn rounds(
     n: usize,
