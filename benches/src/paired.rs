@@ -134,11 +134,11 @@ fn sorted(mut v: Vec<f64>) -> Vec<f64> {
 /// Each round runs one chunk of every contender: two contenders alternate, more start at a
 /// different contender each round. The run lasts about 2 s after a short warm-up (0.3 s with
 /// `PERFKIT_BENCH_QUICK=1`) and has at least 41 rounds. Chunks are timed in wall-clock time
-/// (`Instant`, no system call). The thread's CPU time is no substitute here: on a virtual machine it read 14% under
-/// the wall-clock time of a short stretch of pure computation, and timing chunks with it
-/// moved paired ratios by up to a quarter against both the wall-clock paired figures and
-/// criterion's. A chunk that another process interrupts is an outlier of one round, which
-/// the median over rounds discards.
+/// (`Instant`, no system call). The thread's CPU time is no substitute here: on a virtual
+/// machine it read 14% under the wall-clock time of a short stretch of pure computation, and
+/// timing chunks with it moved paired ratios by up to a quarter against both the wall-clock
+/// paired figures and criterion's. A chunk that another process interrupts is an outlier of
+/// one round, which the median over rounds discards.
 pub fn compare(
     group: &str,
     size: usize,
