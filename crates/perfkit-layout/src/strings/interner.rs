@@ -391,11 +391,11 @@ impl Interner {
     /// interned).
     #[inline(always)]
     pub fn try_intern(&mut self, s: &str) -> Result<Symbol, StringsError> {
-        // Inline: a string of 8..=32 bytes (identifiers, metric names) already interned
-        // whose slot is in its home group (nearly every repeat: the load is at most 10/12),
-        // with its words loaded once for both the hash and the compare. Everything else
-        // (new strings, displaced entries, other lengths) takes one call to the outlined
-        // slow path, so a loop of repeats runs with a small body.
+        // Inline: a string under 64 bytes already interned whose slot is in its home group
+        // (nearly every repeat: the load is at most 10/12). For 8..=32 bytes (identifiers,
+        // metric names) the hash and the compare both read the input as the same four
+        // `Words`. Everything else (new strings, displaced entries, longer strings) takes
+        // one call to the outlined slow path, so a loop of repeats runs with a small body.
         let h = hash(s.as_bytes());
         match self.find_home(h, s.as_bytes()) {
             Some(sym) => Ok(sym),
@@ -575,7 +575,7 @@ impl Interner {
         let sym = Symbol::from_offset(off).ok_or(too_large)?;
         if self.len + 1 > self.table.len() * MAX_FULL {
             self.grow();
-            slot = self.empty_slot(h);
+            slot = first_empty(&self.table, h);
         }
         // Header bytes are ASCII (below 0x80), so pushing them as chars keeps UTF-8 valid.
         for &b in header {
@@ -583,20 +583,9 @@ impl Interner {
         }
         self.buf.push_str(s);
         self.ascii &= s.is_ascii();
-        self.fill(slot, h, sym.as_u32());
+        fill(&mut self.table, slot, h, sym.as_u32());
         self.len += 1;
         Ok(sym)
-    }
-
-    /// The first empty slot on `h`'s probe sequence (the table must have one).
-    fn empty_slot(&self, h: u64) -> usize {
-        first_empty(&self.table, h)
-    }
-
-    /// Marks `slot` (empty) as holding the entry at `off`, whose string hashes to `h`.
-    #[inline]
-    fn fill(&mut self, slot: usize, h: u64, off: u32) {
-        fill(&mut self.table, slot, h, off);
     }
 
     #[cold]
@@ -834,7 +823,7 @@ mod tests {
         }
     }
 
-    /// Groups whose entries sit outside their home group (the inline path misses them).
+    /// Entries that sit outside their home group (the inline path misses them).
     fn displaced(i: &Interner) -> usize {
         let mut n = 0;
         for (g, group) in i.table.iter().enumerate() {
