@@ -14,8 +14,8 @@
 //! - `packed_unpack`: decoding 1M 11-bit values into a `u64` slice.
 //!
 //! After the criterion groups, paired comparisons (`perfkit_benches::paired`):
-//! `particles_update_paired`, `particles_push_paired` and `intern_paired`, the ratio targets
-//! with contenders timed in alternating rounds.
+//! `particles_update_paired`, `particles_push_paired`, `bitset_iter_paired` and
+//! `intern_paired`, the ratio targets with contenders timed in alternating rounds.
 
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -182,18 +182,7 @@ fn bench_bitsets(c: &mut Criterion) {
                 .sum::<usize>()
         });
     });
-    let fb = |w: &[u64]| {
-        let mut s = fixedbitset::FixedBitSet::with_capacity(BITS);
-        for (i, word) in w.iter().enumerate() {
-            for bit in 0..64 {
-                if word >> bit & 1 == 1 {
-                    s.insert(i * 64 + bit);
-                }
-            }
-        }
-        s
-    };
-    let (mut fa, fbb) = (fb(&wa), fb(&wb));
+    let (mut fa, fbb) = (fixed_bitset(&wa), fixed_bitset(&wb));
     g.bench_function(BenchmarkId::new("fixedbitset", BITS), |b| {
         b.iter(|| {
             fa.union_with(black_box(&fbb));
@@ -231,7 +220,7 @@ fn bench_bitsets(c: &mut Criterion) {
     // Iteration over a half-full set.
     let half = BitSet::from_words(wa.clone());
     let members = half.len();
-    let fhalf = fb(&wa);
+    let fhalf = fixed_bitset(&wa);
     let bhalf: bitvec::vec::BitVec<u64, bitvec::order::Lsb0> =
         bitvec::vec::BitVec::from_vec(wa.clone());
     let mut g = c.benchmark_group("bitset_iter");
@@ -285,6 +274,19 @@ fn bench_bitsets(c: &mut Criterion) {
         fhalf.ones().fold(0usize, usize::wrapping_add)
     );
     g.finish();
+}
+
+/// The fixedbitset holding the bits of `words`, set one at a time.
+fn fixed_bitset(words: &[u64]) -> fixedbitset::FixedBitSet {
+    let mut s = fixedbitset::FixedBitSet::with_capacity(words.len() * 64);
+    for (i, word) in words.iter().enumerate() {
+        for bit in 0..64 {
+            if word >> bit & 1 == 1 {
+                s.insert(i * 64 + bit);
+            }
+        }
+    }
+    s
 }
 
 const DRAWS: usize = 1_000_000;
@@ -560,10 +562,11 @@ fn intern_ours(input: &[String]) -> (Interner, Option<perfkit_layout::strings::S
 }
 
 /// Paired comparisons (see `perfkit_benches::paired`) of the ratio targets: derived SoA
-/// against hand SoA, soa_derive and AoS (update and push), and the interners. Every
-/// contender keeps its own data, so in the update comparison each call streams its arrays
-/// from memory (the four containers together exceed the last-level cache), unlike the
-/// criterion group, where one contender's arrays partly stay cached between iterations.
+/// against hand SoA, soa_derive and AoS (update and push), bit set iteration against
+/// fixedbitset's `ones()`, and the interners. Every contender keeps its own data, so in the
+/// update comparison each call streams its arrays from memory (the four containers together
+/// exceed the last-level cache), unlike the criterion group, where one contender's arrays
+/// partly stay cached between iterations.
 fn paired_layout() {
     use perfkit_benches::paired::{Contender, compare};
     let rows = particles();
@@ -599,6 +602,24 @@ fn paired_layout() {
         ),
     ];
     compare("particles_push_paired", PARTICLES, push);
+    let words = u64_array(BITS / 64, DEFAULT_SEED);
+    let half = BitSet::from_words(words.clone());
+    let fhalf = fixed_bitset(&words);
+    let iterate: Vec<Contender<'_>> = vec![
+        (
+            "perfkit",
+            Box::new(|| {
+                black_box(black_box(&half).iter().fold(0usize, usize::wrapping_add));
+            }),
+        ),
+        (
+            "fixedbitset",
+            Box::new(|| {
+                black_box(black_box(&fhalf).ones().fold(0usize, usize::wrapping_add));
+            }),
+        ),
+    ];
+    compare("bitset_iter_paired", half.len(), iterate);
     let input = strings(DRAWS, UNIQUE, DEFAULT_SEED);
     let intern: Vec<Contender<'_>> = vec![
         (
