@@ -100,25 +100,24 @@ fn two_threads(sizes: &[u16], passes: u64) -> Duration {
 pub fn bench(c: &mut Criterion, contender: &str) {
     let sizes = sizes();
     let mut ring = ring();
-    let mut g = c.benchmark_group("alloc_churn");
-    g.throughput(Throughput::Elements(OPS as u64));
-    g.sampling_mode(SamplingMode::Flat);
-    if !crate::quick() {
-        g.sample_size(SAMPLES);
-    }
-    g.bench_function(BenchmarkId::new(contender, OPS), |b| {
-        b.iter_custom(|iters| one_thread(&sizes, &mut ring, iters));
+    group(c, "alloc_churn", contender, |passes| {
+        one_thread(&sizes, &mut ring, passes)
     });
-    g.finish();
+    group(c, "alloc_churn_2threads", contender, |passes| {
+        two_threads(&sizes, passes)
+    });
+}
 
-    let mut g = c.benchmark_group("alloc_churn_2threads");
+/// One churn group: `OPS` operations per pass, flat sampling, `run(passes)` timing the passes.
+fn group(c: &mut Criterion, name: &str, contender: &str, mut run: impl FnMut(u64) -> Duration) {
+    let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(OPS as u64));
     g.sampling_mode(SamplingMode::Flat);
     if !crate::quick() {
         g.sample_size(SAMPLES);
     }
     g.bench_function(BenchmarkId::new(contender, OPS), |b| {
-        b.iter_custom(|iters| two_threads(&sizes, iters));
+        b.iter_custom(&mut run);
     });
     g.finish();
 }
