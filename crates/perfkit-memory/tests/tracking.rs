@@ -355,3 +355,59 @@ fn a_thread_starts_with_no_live_bytes_of_its_own() {
     .join()
     .unwrap();
 }
+
+/// `TrackingAllocator<MiMalloc>` sends layouts with small alignments to mimalloc's plain
+/// entry points and the rest to the aligned ones; either way every block must meet its
+/// layout, `alloc_zeroed` must zero it, and `realloc` (across the two paths, growing and
+/// shrinking) must keep the contents.
+#[test]
+fn every_layout_is_aligned_zeroed_and_kept_across_realloc() {
+    use std::alloc::{GlobalAlloc, Layout};
+
+    let sizes = [
+        1_usize, 7, 8, 15, 16, 17, 24, 31, 48, 64, 100, 1000, 1024, 4097, 70_000,
+    ];
+    for align in [1_usize, 2, 4, 8, 16, 32, 64, 4096] {
+        for &size in &sizes {
+            let layout = Layout::from_size_align(size, align).unwrap();
+            // SAFETY: `layout` has a non-zero size; every block is freed below with the
+            // layout it has at that point.
+            unsafe {
+                let z = ALLOC.alloc_zeroed(layout);
+                assert!(!z.is_null());
+                assert_eq!(z as usize % align, 0, "alloc_zeroed({size}, {align})");
+                assert!(
+                    std::slice::from_raw_parts(z, size).iter().all(|&b| b == 0),
+                    "alloc_zeroed({size}, {align}) not zeroed"
+                );
+                ALLOC.dealloc(z, layout);
+
+                let p = ALLOC.alloc(layout);
+                assert!(!p.is_null());
+                assert_eq!(p as usize % align, 0, "alloc({size}, {align})");
+                for i in 0..size {
+                    p.add(i).write(i as u8);
+                }
+                let mut cur = (p, layout);
+                for &new in &sizes {
+                    let q = ALLOC.realloc(cur.0, cur.1, new);
+                    assert!(!q.is_null());
+                    assert_eq!(q as usize % align, 0, "realloc({size} -> {new}, {align})");
+                    let kept = cur.1.size().min(new).min(size);
+                    for i in 0..kept {
+                        assert_eq!(
+                            q.add(i).read(),
+                            i as u8,
+                            "realloc({size} -> {new}, {align})"
+                        );
+                    }
+                    for i in kept..new.min(size) {
+                        q.add(i).write(i as u8);
+                    }
+                    cur = (q, Layout::from_size_align(new, align).unwrap());
+                }
+                ALLOC.dealloc(cur.0, cur.1);
+            }
+        }
+    }
+}
