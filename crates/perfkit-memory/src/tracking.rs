@@ -666,21 +666,14 @@ mod forward {
     /// (`MI_MAX_ALIGN_SIZE`, `sizeof(max_align_t)`) and smaller blocks to 8, so an alignment
     /// of at most 16 that is also at most the size is met (the rule `std::alloc::System`
     /// applies to `malloc` on the same platforms).
+    #[cfg(feature = "mimalloc")]
     #[inline(always)]
     fn plain_mi<A: 'static>(align: usize, size: usize) -> bool {
-        #[cfg(feature = "mimalloc")]
-        {
-            /// `MI_MAX_ALIGN_SIZE`.
-            const MI_MAX_ALIGN: usize = 16;
-            core::any::TypeId::of::<A>() == core::any::TypeId::of::<mimalloc::MiMalloc>()
-                && align <= MI_MAX_ALIGN
-                && align <= size
-        }
-        #[cfg(not(feature = "mimalloc"))]
-        {
-            let _ = (align, size);
-            false
-        }
+        /// `MI_MAX_ALIGN_SIZE`.
+        const MI_MAX_ALIGN: usize = 16;
+        core::any::TypeId::of::<A>() == core::any::TypeId::of::<mimalloc::MiMalloc>()
+            && align <= MI_MAX_ALIGN
+            && align <= size
     }
 
     /// # Safety
