@@ -676,33 +676,39 @@ mod forward {
             && align <= size
     }
 
+    /// `alloc` (or with `ZERO`, `alloc_zeroed`) on `a`.
+    ///
     /// # Safety
     ///
-    /// As [`GlobalAlloc::alloc`] on `a`.
+    /// As [`GlobalAlloc::alloc`] (or [`GlobalAlloc::alloc_zeroed`]) on `a`.
     #[inline(always)]
-    pub(super) unsafe fn alloc<A: GlobalAlloc + 'static>(a: &A, layout: Layout) -> *mut u8 {
+    pub(super) unsafe fn alloc<A: GlobalAlloc + 'static, const ZERO: bool>(
+        a: &A,
+        layout: Layout,
+    ) -> *mut u8 {
         #[cfg(feature = "mimalloc")]
         if plain_mi::<A>(layout.align(), layout.size()) {
-            // SAFETY: `mi_malloc` accepts any size; the block it returns has at least
-            // `layout.size()` bytes aligned to `layout.align()` (see `plain_mi`), or is null.
-            return unsafe { libmimalloc_sys::mi_malloc(layout.size()) }.cast();
+            let size = layout.size();
+            // SAFETY: `mi_malloc` and `mi_zalloc` (which also zeroes) accept any size; the
+            // block they return has at least `size` bytes aligned to `layout.align()` (see
+            // `plain_mi`), or is null.
+            let p = unsafe {
+                if ZERO {
+                    libmimalloc_sys::mi_zalloc(size)
+                } else {
+                    libmimalloc_sys::mi_malloc(size)
+                }
+            };
+            return p.cast();
         }
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `a`.
-        unsafe { a.alloc(layout) }
-    }
-
-    /// # Safety
-    ///
-    /// As [`GlobalAlloc::alloc_zeroed`] on `a`.
-    #[inline(always)]
-    pub(super) unsafe fn alloc_zeroed<A: GlobalAlloc + 'static>(a: &A, layout: Layout) -> *mut u8 {
-        #[cfg(feature = "mimalloc")]
-        if plain_mi::<A>(layout.align(), layout.size()) {
-            // SAFETY: as in `alloc`; `mi_zalloc` also zeroes the block.
-            return unsafe { libmimalloc_sys::mi_zalloc(layout.size()) }.cast();
+        // SAFETY: the caller upholds the contract of the method called for `a`.
+        unsafe {
+            if ZERO {
+                a.alloc_zeroed(layout)
+            } else {
+                a.alloc(layout)
+            }
         }
-        // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract for `a`.
-        unsafe { a.alloc_zeroed(layout) }
     }
 
     /// # Safety
@@ -728,6 +734,24 @@ mod forward {
     }
 }
 
+impl<A: GlobalAlloc + 'static> TrackingAllocator<A> {
+    /// `alloc` (or with `ZERO`, `alloc_zeroed`) on the inner allocator, counted if it
+    /// succeeded.
+    ///
+    /// # Safety
+    ///
+    /// As [`GlobalAlloc::alloc`] (or [`GlobalAlloc::alloc_zeroed`]).
+    #[inline(always)]
+    unsafe fn alloc_counted<const ZERO: bool>(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller upholds the contract of the method called.
+        let p = unsafe { forward::alloc::<A, ZERO>(&self.inner, layout) };
+        if !p.is_null() {
+            record_alloc(layout.size(), layout.align());
+        }
+        p
+    }
+}
+
 // SAFETY: every method forwards to `A` (or, for `MiMalloc`, to the mimalloc entry point with
 // the same guarantees for that layout, see `inner`) with the caller's arguments and returns
 // its result unchanged, so `A`'s guarantees carry over; the bookkeeping around it touches only
@@ -737,21 +761,13 @@ unsafe impl<A: GlobalAlloc + 'static> GlobalAlloc for TrackingAllocator<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
-        let p = unsafe { forward::alloc(&self.inner, layout) };
-        if !p.is_null() {
-            record_alloc(layout.size(), layout.align());
-        }
-        p
+        unsafe { self.alloc_counted::<false>(layout) }
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract for `layout`.
-        let p = unsafe { forward::alloc_zeroed(&self.inner, layout) };
-        if !p.is_null() {
-            record_alloc(layout.size(), layout.align());
-        }
-        p
+        unsafe { self.alloc_counted::<true>(layout) }
     }
 
     #[inline]
