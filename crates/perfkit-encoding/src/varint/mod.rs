@@ -14,6 +14,10 @@
 //! (chosen once, cached) the stop mask takes one `andn` and the pack one `pext`. Slices decode
 //! several values per step (Masked-VByte style) on x86-64 SIMD levels.
 //!
+//! Encoding takes the length from the leading zeros and writes the first eight bytes with one
+//! store, built in a register without branches; on the same CPUs one `pdep` spreads the 7-bit
+//! groups (in [`encode_u64_to`] and the slice encoders alike).
+//!
 //! # Strictness
 //!
 //! Every decoder rejects, with the byte offset of the offending varint:
@@ -242,13 +246,31 @@ unsafe fn write_u64_unchecked(value: u64, out: &mut Vec<u8>) -> usize {
     // SAFETY: the caller guarantees 16 spare bytes after `at`; `write_raw` writes 10 of them
     // and we expose only the `len <= 10` bytes that are the varint.
     unsafe {
-        let len = write_raw(value, out.as_mut_ptr().add(at));
+        let dst = out.as_mut_ptr().add(at);
+        #[cfg(all(target_arch = "x86_64", not(miri)))]
+        let len = if bmi::fast_bmi() {
+            // `fast_bmi` is true only on CPUs with BMI1, BMI2 and LZCNT.
+            bmi::write_raw(value, dst)
+        } else {
+            write_raw(value, dst)
+        };
+        #[cfg(not(all(target_arch = "x86_64", not(miri))))]
+        let len = write_raw(value, dst);
         out.set_len(at + len);
         len
     }
 }
 
-/// Writes one varint at `dst` with an 8-byte and a 2-byte unaligned store; returns its length.
+/// Bytes 9 and 10 of the encoding of `value` (length `len`) as a little-endian `u16`; only
+/// meaningful when `len > 8`.
+#[inline(always)]
+const fn tail_bytes(value: u64, len: usize) -> u16 {
+    (((value >> 56) as u16 & 0x7f) | if len > 9 { 0x80 } else { 0 }) | ((value >> 63) as u16) << 8
+}
+
+/// Writes one varint at `dst` with an 8-byte unaligned store (and a 2-byte one for the rare
+/// 9- and 10-byte values: a predictable branch costs less than computing their bytes always);
+/// returns its length.
 ///
 /// # Safety
 ///
@@ -257,33 +279,15 @@ unsafe fn write_u64_unchecked(value: u64, out: &mut Vec<u8>) -> usize {
 unsafe fn write_raw(value: u64, dst: *mut u8) -> usize {
     let len = encoded_len_u64(value);
     let word = first8(value, len);
-    let tail = (((value >> 56) as u16 & 0x7f) | if len > 9 { 0x80 } else { 0 })
-        | ((value >> 63) as u16) << 8;
     // SAFETY: the caller guarantees 10 writable bytes at `dst`; the stores are unaligned.
     unsafe {
         dst.cast::<u64>().write_unaligned(word.to_le());
-        dst.add(8).cast::<u16>().write_unaligned(tail.to_le());
+        if len > 8 {
+            let tail = tail_bytes(value, len);
+            dst.add(8).cast::<u16>().write_unaligned(tail.to_le());
+        }
     }
     len
-}
-
-/// Encodes `block` into `out`'s spare capacity with a local cursor (so the stores need not
-/// reload `out.len()`), then sets the length once.
-#[inline(always)]
-fn encode_block(block: impl ExactSizeIterator<Item = u64>, max_len: usize, out: &mut Vec<u8>) {
-    out.reserve(block.len() * max_len + 16);
-    let start = out.len();
-    let mut at = 0;
-    // SAFETY: the block's worst case (`max_len` bytes a value) plus 16 bytes were reserved, so
-    // the 10 bytes `write_raw` stores at `start + at` are always inside the spare capacity;
-    // only the `at` bytes written as varints are exposed.
-    unsafe {
-        let base = out.as_mut_ptr().add(start);
-        for v in block {
-            at += write_raw(v, base.add(at));
-        }
-        out.set_len(start + at);
-    }
 }
 
 /// Values encoded per reservation in the slice encoders: room is reserved for a block's worst
@@ -291,18 +295,83 @@ fn encode_block(block: impl ExactSizeIterator<Item = u64>, max_len: usize, out: 
 /// stays bounded (2.5 KiB) whatever the input length.
 const ENCODE_BLOCK: usize = 256;
 
-/// Appends the varint encodings of all `values` to `out`.
-pub fn encode_u64_slice(values: &[u64], out: &mut Vec<u8>) {
+/// Appends the encodings of `values` to `out`, a block at a time: each block's worst case is
+/// reserved, then the values are written into the spare capacity with a local cursor (so the
+/// stores need not reload `out.len()`) and the length is set once. `write` stores one varint
+/// of at most `max_len` bytes at a pointer valid for 10 bytes (writing up to 10) and returns
+/// its length.
+#[inline(always)]
+fn encode_values<T: Copy + Into<u64>>(
+    values: &[T],
+    max_len: usize,
+    out: &mut Vec<u8>,
+    mut write: impl FnMut(u64, *mut u8) -> usize,
+) {
     for block in values.chunks(ENCODE_BLOCK) {
-        encode_block(block.iter().copied(), MAX_LEN_U64, out);
+        out.reserve(block.len() * max_len + 16);
+        let start = out.len();
+        let mut at = 0;
+        // SAFETY: the block's worst case (`max_len` bytes a value) plus 16 bytes were
+        // reserved, so the 10 bytes `write` may store at `start + at` are always inside the
+        // spare capacity; only the `at` bytes written as varints are exposed.
+        unsafe {
+            let base = out.as_mut_ptr().add(start);
+            for &v in block {
+                at += write(v.into(), base.add(at));
+            }
+            out.set_len(start + at);
+        }
     }
 }
 
-/// Appends the varint encodings of all `values` to `out`.
-pub fn encode_u32_slice(values: &[u32], out: &mut Vec<u8>) {
-    for block in values.chunks(ENCODE_BLOCK) {
-        encode_block(block.iter().map(|&v| u64::from(v)), MAX_LEN_U32, out);
+/// The slice encoders at `simd`'s level: the BMI step at the AVX2 and AVX-512 levels where
+/// this CPU's `pdep` is fast, the portable step otherwise.
+#[inline(always)]
+fn encode_slice_with<T: Copy + Into<u64>>(
+    simd: Simd,
+    values: &[T],
+    max_len: usize,
+    out: &mut Vec<u8>,
+) {
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    if matches!(simd.level(), Level::Avx2 | Level::Avx512) && bmi::fast_bmi() {
+        // SAFETY: `fast_bmi` is true only on CPUs with BMI1, BMI2 and LZCNT, and
+        // `encode_values` hands `write_raw` 10 writable bytes.
+        return encode_values(values, max_len, out, |v, dst| unsafe {
+            bmi::write_raw(v, dst)
+        });
     }
+    let _ = simd;
+    // SAFETY: `encode_values` hands `write_raw` 10 writable bytes.
+    encode_values(values, max_len, out, |v, dst| unsafe { write_raw(v, dst) });
+}
+
+/// Appends the varint encodings of all `values` to `out`.
+///
+/// On x86-64 CPUs with BMI2 and a fast `pdep` (the same cached choice as the single decode's
+/// BMI path) each value is spread into its 7-bit groups by one `pdep`; elsewhere by shifts and
+/// masks. Both write the same bytes.
+#[inline]
+pub fn encode_u64_slice(values: &[u64], out: &mut Vec<u8>) {
+    encode_u64_slice_with(Simd::detected(), values, out);
+}
+
+/// [`encode_u64_slice`] at the level of `simd`: the BMI step runs at the AVX2 and AVX-512
+/// levels (where this CPU's `pdep` is fast), the portable step otherwise. Every level writes
+/// the same bytes.
+pub fn encode_u64_slice_with(simd: Simd, values: &[u64], out: &mut Vec<u8>) {
+    encode_slice_with(simd, values, MAX_LEN_U64, out);
+}
+
+/// Appends the varint encodings of all `values` to `out` (see [`encode_u64_slice`]).
+#[inline]
+pub fn encode_u32_slice(values: &[u32], out: &mut Vec<u8>) {
+    encode_u32_slice_with(Simd::detected(), values, out);
+}
+
+/// [`encode_u32_slice`] at the level of `simd` (see [`encode_u64_slice_with`]).
+pub fn encode_u32_slice_with(simd: Simd, values: &[u32], out: &mut Vec<u8>) {
+    encode_slice_with(simd, values, MAX_LEN_U32, out);
 }
 
 // ---------------------------------------------------------------------------------------------
