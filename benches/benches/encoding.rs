@@ -311,6 +311,14 @@ fn varint_encode(c: &mut Criterion) {
                 out.len()
             });
         });
+        // The portable step (no BMI), as on CPUs without a fast `pdep`.
+        g.bench_function(criterion::BenchmarkId::new("perfkit/scalar", N), |b| {
+            b.iter(|| {
+                out.clear();
+                varint::encode_u64_slice_with(scalar(), black_box(&values), &mut out);
+                out.len()
+            });
+        });
         g.finish();
     }
 }

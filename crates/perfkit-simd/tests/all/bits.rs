@@ -162,3 +162,23 @@ proptest! {
         }
     }
 }
+
+/// 32 MiB and more streamed (where the AVX-512 level may run its AVX2 kernels on some CPUs):
+/// still the naive results on every level.
+#[test]
+#[cfg_attr(miri, ignore = "32 MiB inputs")]
+fn long_streams_match_naive_on_every_level() {
+    let n = (32 << 20) / 8 + 5;
+    let a = u64_array(n, 30);
+    let b = u64_array(n, 31);
+    let want_pop = naive_popcount(&a);
+    let want_sum = a.iter().fold(0u64, |s, &v| s.wrapping_add(v));
+    let want_xor: Vec<u64> = a.iter().zip(&b).map(|(x, y)| x ^ y).collect();
+    for simd in simds() {
+        assert_eq!(simd.popcount(&a), want_pop, "{simd:?}");
+        assert_eq!(simd.sum_u64(&a), want_sum, "{simd:?}");
+        let mut x = a.clone();
+        simd.xor_assign(&mut x, &b);
+        assert!(x == want_xor, "xor_assign at {simd:?}");
+    }
+}

@@ -541,3 +541,34 @@ proptest! {
         }
     }
 }
+
+/// Inputs long enough (over 32 MiB streamed) that the AVX-512 level may hand them to its AVX2
+/// kernels on some CPUs: still the documented order's bits on every level, and the
+/// elementwise and min/max kernels still exact.
+#[test]
+#[cfg_attr(miri, ignore = "32 MiB inputs")]
+fn long_streams_follow_the_documented_order_on_every_level() {
+    let n = (32 << 20) / 4 + 37;
+    let (a, b) = (f32_array(n, 20), f32_array(n, 21));
+    let want = (
+        ref_sum_f32(&a).to_bits(),
+        ref_dot_f32(&a, &b).to_bits(),
+        ref_l2_f32(&a, &b).to_bits(),
+        ref_min(&a).map(f32::to_bits),
+        ref_max(&a).map(f32::to_bits),
+    );
+    let sums: Vec<f32> = a.iter().zip(&b).map(|(x, y)| x + y).collect();
+    let mut out = vec![0.0f32; n];
+    for simd in simds() {
+        let got = (
+            simd.sum_f32(&a).to_bits(),
+            simd.dot_f32(&a, &b).to_bits(),
+            simd.l2_squared_f32(&a, &b).to_bits(),
+            simd.min_f32(&a).map(f32::to_bits),
+            simd.max_f32(&a).map(f32::to_bits),
+        );
+        assert_eq!(got, want, "{simd:?}");
+        simd.add_f32(&a, &b, &mut out);
+        assert!(out == sums, "add_f32 at {simd:?}");
+    }
+}
