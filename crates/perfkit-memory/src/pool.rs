@@ -475,9 +475,14 @@ impl OwnedCounter {
 
 /// One thread's cache of idle objects for one pool.
 struct ThreadCache<T> {
-    /// Idle objects, at most the pool's `cache_cap` (capacity reserved up front, so pushes
-    /// never allocate). Accessed only by the owning thread (see `Pool::cache`), or with
-    /// `&mut Pool`.
+    /// The most recently returned idle object, on top of `items` (as in [`LocalPool`]): a get
+    /// takes it and a return puts its object here, moving the one already here onto `items`,
+    /// so a steady get + return cycle carries one pointer through memory from one cycle to
+    /// the next and leaves the length of `items` alone. Accessed only by the owning thread.
+    hot: Cell<Option<Box<T>>>,
+    /// Idle objects under `hot`; with it, at most the pool's `cache_cap` (capacity reserved
+    /// up front, so pushes never allocate). Accessed only by the owning thread (see
+    /// `Pool::cache`), or with `&mut Pool`.
     items: UnsafeCell<Vec<Box<T>>>,
     // Counters (other threads read them for `stats()`; the idle count is derived from them,
     // so the hot path writes just one counter per get and one per return):
@@ -499,6 +504,7 @@ struct ThreadCache<T> {
 impl<T> ThreadCache<T> {
     fn new(cap: usize) -> Self {
         Self {
+            hot: Cell::new(None),
             items: UnsafeCell::new(Vec::with_capacity(cap)),
             gets: OwnedCounter::default(),
             misses: OwnedCounter::default(),
@@ -572,8 +578,9 @@ pub struct Pool<T: Reset> {
     detached: AtomicU64,
 }
 
-// SAFETY: the `UnsafeCell`s inside the caches are only accessed by their owning thread or
-// through `&mut Pool` (see `Pool::cache`); everything else is behind a `Mutex` or atomic.
+// SAFETY: the `UnsafeCell`s and `Cell`s inside the caches are only accessed by their owning
+// thread or through `&mut Pool` (see `Pool::cache`); everything else is behind a `Mutex` or
+// atomic (the counters other threads read are atomics).
 // Objects move between threads, hence `T: Send`.
 unsafe impl<T: Reset + Send> Sync for Pool<T> {}
 // SAFETY: as above; the pool owns its objects and may drop them on any thread.
@@ -708,11 +715,9 @@ impl<T: Reset + Send> Pool<T> {
         let value = match self.cache() {
             Some(cache) => {
                 cache.gets.bump();
-                // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within
-                // this statement and runs no user code.
-                match unsafe { (*cache.items.get()).pop() } {
+                match cache.hot.take() {
                     Some(value) => value,
-                    None => self.refill(cache),
+                    None => self.pop_or_refill(cache),
                 }
             }
             None => self.take_shared(),
@@ -720,8 +725,19 @@ impl<T: Reset + Send> Pool<T> {
         Pooled::new(value, self)
     }
 
-    /// The cache is empty: move a batch from the shared store and take one, or make a new
-    /// object.
+    /// `hot` is empty: take the top of the cache's stack, or refill it.
+    #[inline(never)]
+    fn pop_or_refill(&self, cache: &ThreadCache<T>) -> Box<T> {
+        // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
+        // statement and runs no user code.
+        match unsafe { (*cache.items.get()).pop() } {
+            Some(value) => value,
+            None => self.refill(cache),
+        }
+    }
+
+    /// The cache (`hot` and the stack) is empty: move a batch from the shared store and take
+    /// one, or make a new object.
     #[cold]
     #[inline(never)]
     fn refill(&self, cache: &ThreadCache<T>) -> Box<T> {
@@ -768,30 +784,41 @@ impl<T: Reset + Send> Pool<T> {
         let Some(cache) = self.cache() else {
             return self.put_shared(value);
         };
+        cache.returns.bump();
+        // `value` becomes the top; the previous top, if any, goes onto the stack.
+        if let Some(under) = cache.hot.replace(Some(value)) {
+            self.push_under(cache, under);
+        }
+    }
+
+    /// Pushes `value` under `hot` (which is full), or spills when the cache is full.
+    #[inline(never)]
+    fn push_under(&self, cache: &ThreadCache<T>, value: Box<T>) {
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
-        // block, and the push never reallocates (len < cap == reserved capacity) so it runs
-        // no user code and no allocator.
+        // block, and the push never reallocates (len < cap - 1 < reserved capacity) so it
+        // runs no user code and no allocator.
         let kept = unsafe {
             let items = &mut *cache.items.get();
-            if items.len() < self.cache_cap {
+            if items.len() + 1 < self.cache_cap {
                 items.push(value);
                 None
             } else {
                 Some(value)
             }
         };
-        cache.returns.bump();
         if let Some(value) = kept {
             self.spill(cache, value);
         }
     }
 
-    /// The cache is full: move half of it to the shared store (dropping what does not fit)
-    /// and keep `value`.
+    /// The cache is full (`hot` and `cache_cap - 1` below it) and `value` has no place:
+    /// move `value` and the upper half of the stack to the shared store (dropping what does
+    /// not fit).
     #[cold]
     #[inline(never)]
     fn spill(&self, cache: &ThreadCache<T>, value: Box<T>) {
-        let keep = self.cache_cap / 2;
+        let keep = (self.cache_cap - 1) / 2;
+        // The stack above `keep` (`cache_cap - 1 - keep` objects), and `value`.
         let excess = self.cache_cap - keep;
         // Allocate before borrowing the cache: the global allocator may run arbitrary code.
         let mut overflow: Vec<Box<T>> = Vec::with_capacity(excess);
@@ -800,14 +827,15 @@ impl<T: Reset + Send> Pool<T> {
         let moved = excess.min(room);
         shared.reserve(moved);
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
-        // block, which only moves values into vectors with room reserved above (no
-        // allocation, no user code).
+        // block, which only moves values into vectors with room reserved above (at most
+        // `excess` values: the stack never holds more than `cache_cap - 1`), so it neither
+        // allocates nor runs user code.
         unsafe {
             let items = &mut *cache.items.get();
-            let mut drained = items.drain(keep..);
+            debug_assert!(items.len() < self.cache_cap);
+            let mut drained = items.drain(keep.min(items.len())..).chain(Some(value));
             shared.extend(drained.by_ref().take(moved));
             overflow.extend(drained);
-            items.push(value);
         }
         drop(shared);
         cache.spilled.add(moved as u64);

@@ -157,6 +157,40 @@ fn pool_single_thread_basics() {
     assert_eq!(pool.stats().returns, 9);
 }
 
+/// Small thread caches (the top slot plus `cap - 1` below it) at their limits: holding `n`
+/// objects and returning them spills to the shared store and discards past `max_idle`, and
+/// the counters still add up after every round.
+#[test]
+fn pool_small_thread_caches_stay_bounded() {
+    for cap in [1, 2, 3, 5] {
+        for max in [0, 1, 4] {
+            let counters = Arc::new(Counters::default());
+            let pool = Pool::with_thread_cache(max, cap, factory(&counters));
+            let mut gets = 0;
+            for n in 0..12 {
+                let held: Vec<_> = (0..n).map(|_| pool.get()).collect();
+                gets += n as u64;
+                drop(held);
+                let s = pool.stats();
+                assert!(
+                    s.idle <= (max + cap) as u64,
+                    "cap {cap} max {max} n {n}: {s:?}"
+                );
+                assert_eq!(s.hits + s.misses, gets, "cap {cap} max {max} n {n}: {s:?}");
+                assert_eq!(s.returns, gets, "cap {cap} max {max} n {n}: {s:?}");
+                assert_eq!(
+                    s.created(),
+                    s.idle + s.discarded,
+                    "cap {cap} max {max}: {s:?}"
+                );
+                let live =
+                    counters.made.load(Ordering::Relaxed) - counters.drops.load(Ordering::Relaxed);
+                assert_eq!(live as u64, s.idle, "cap {cap} max {max} n {n}: {s:?}");
+            }
+        }
+    }
+}
+
 /// Hammers one pool from `threads` threads, each holding a few objects at a time, and checks
 /// that no object is ever handed to two holders, every object comes back reset, and the
 /// counters add up.
