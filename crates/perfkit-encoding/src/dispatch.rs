@@ -4,3 +4,7 @@
 //! are what the `#[target_feature]` kernels of this crate rely on.
 
 pub use perfkit_simd::{Level, Simd};
+
+/// Whether `pdep`/`pext` are fast on this CPU (the varint BMI paths check it once).
+#[cfg(all(target_arch = "x86_64", not(miri)))]
+pub(crate) use perfkit_simd::fast_pdep_pext;

@@ -48,6 +48,56 @@ pub(crate) fn best_level() -> Level {
     Level::Scalar
 }
 
+/// An x86-64 CPU vendor, as far as perfkit's choices depend on it.
+#[cfg(all(not(miri), target_arch = "x86_64"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum X86Vendor {
+    Intel,
+    Amd,
+    Other,
+}
+
+/// The vendor and family (with the extended family added, as `cpuid` leaf 1 defines it) of
+/// this x86-64 CPU: for the few choices that depend on the microarchitecture, not on a
+/// feature flag.
+#[cfg(all(not(miri), target_arch = "x86_64"))]
+pub(crate) fn x86_vendor_family() -> (X86Vendor, u32) {
+    use core::arch::x86_64::__cpuid;
+    // `cpuid` exists on every x86-64 CPU.
+    let vendor = __cpuid(0);
+    let signature = __cpuid(1).eax;
+    let base = (signature >> 8) & 0xf;
+    let family = if base == 0xf {
+        base + ((signature >> 20) & 0xff)
+    } else {
+        base
+    };
+    let vendor = match (vendor.ebx, vendor.edx, vendor.ecx) {
+        // "GenuineIntel"
+        (0x756e_6547, 0x4965_6e69, 0x6c65_746e) => X86Vendor::Intel,
+        // "AuthenticAMD"
+        (0x6874_7541, 0x6974_6e65, 0x444d_4163) => X86Vendor::Amd,
+        _ => X86Vendor::Other,
+    };
+    (vendor, family)
+}
+
+/// See [`crate::fast_pdep_pext`].
+#[cfg(all(not(miri), target_arch = "x86_64"))]
+pub(crate) fn fast_pdep_pext() -> bool {
+    match x86_vendor_family() {
+        (X86Vendor::Intel, _) => true,
+        (X86Vendor::Amd, family) => family >= 0x19,
+        (X86Vendor::Other, _) => false,
+    }
+}
+
+/// See [`crate::fast_pdep_pext`].
+#[cfg(not(all(not(miri), target_arch = "x86_64")))]
+pub(crate) fn fast_pdep_pext() -> bool {
+    false
+}
+
 #[cfg(all(not(miri), target_arch = "x86_64", feature = "std"))]
 pub(crate) mod x86_std {
     use crate::Level;

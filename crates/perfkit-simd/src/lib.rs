@@ -96,6 +96,24 @@ mod small;
 
 pub use level::{Level, ParseLevelError, Simd};
 
+/// Whether this CPU runs BMI2's `pdep` and `pext` as fast single instructions: Intel CPUs,
+/// and AMD CPUs from family 0x19 (Zen 3) on. Earlier AMD cores that have BMI2 run both in
+/// microcode, dozens of cycles each, so code that would use them there is better off without.
+///
+/// This says nothing about whether BMI2 is present: a [`Simd`] of level [`Level::Avx2`] or
+/// higher guarantees that. Not cached (two `cpuid` instructions): call it once and keep the
+/// answer. `false` on other architectures and under Miri.
+///
+/// ```
+/// let use_pext = perfkit_simd::Simd::detected().level().includes(perfkit_simd::Level::Avx2)
+///     && perfkit_simd::fast_pdep_pext();
+/// # let _ = use_pext;
+/// ```
+#[must_use]
+pub fn fast_pdep_pext() -> bool {
+    detect::fast_pdep_pext()
+}
+
 /// Calls the wrapper of `$name` for the token's level.
 macro_rules! dispatch {
     ($simd:expr, $name:ident($($arg:expr),*)) => {

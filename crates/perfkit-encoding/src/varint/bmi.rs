@@ -18,13 +18,12 @@
 //! (or `sse41`) turns it off.
 
 use core::arch::asm;
-use core::arch::x86_64::__cpuid;
 use core::num::NonZeroU64;
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use super::{HIGH, LOW7, decode_u64_long};
 use crate::DecodeError;
-use crate::dispatch::Level;
+use crate::dispatch::{Level, fast_pdep_pext};
 
 const UNSET: u8 = 0;
 const OFF: u8 = 1;
@@ -45,28 +44,9 @@ pub(super) fn fast_bmi() -> bool {
 #[cold]
 #[inline(never)]
 fn detect() -> bool {
-    let on = matches!(Level::detected(), Level::Avx2 | Level::Avx512) && fast_pext();
+    let on = matches!(Level::detected(), Level::Avx2 | Level::Avx512) && fast_pdep_pext();
     FAST_BMI.store(if on { ON } else { OFF }, Ordering::Relaxed);
     on
-}
-
-/// Intel cores run `pext` in one fast instruction; AMD cores from family 0x19 on do too.
-fn fast_pext() -> bool {
-    let vendor = __cpuid(0);
-    let signature = __cpuid(1).eax;
-    let base = (signature >> 8) & 0xf;
-    let family = if base == 0xf {
-        base + ((signature >> 20) & 0xff)
-    } else {
-        base
-    };
-    match (vendor.ebx, vendor.edx, vendor.ecx) {
-        // "GenuineIntel"
-        (0x756e_6547, 0x4965_6e69, 0x6c65_746e) => true,
-        // "AuthenticAMD"
-        (0x6874_7541, 0x6974_6e65, 0x444d_4163) => family >= 0x19,
-        _ => false,
-    }
 }
 
 /// `!a & b` (BMI1 `andn`).

@@ -83,17 +83,8 @@ fn narrow_streams() -> bool {
 #[cold]
 #[inline(never)]
 fn detect_narrow_streams() -> bool {
-    let vendor = __cpuid(0);
-    let signature = __cpuid(1).eax;
-    let base = (signature >> 8) & 0xf;
-    let family = if base == 0xf {
-        base + ((signature >> 20) & 0xff)
-    } else {
-        base
-    };
-    // "AuthenticAMD"
-    let amd = (vendor.ebx, vendor.edx, vendor.ecx) == (0x6874_7541, 0x6974_6e65, 0x444d_4163);
-    let yes = amd && family == 0x19;
+    use crate::detect::{X86Vendor, x86_vendor_family};
+    let yes = x86_vendor_family() == (X86Vendor::Amd, 0x19);
     NARROW_STREAMS.store(if yes { YES } else { NO }, Ordering::Relaxed);
     yes
 }
