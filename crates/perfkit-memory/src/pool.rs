@@ -826,10 +826,10 @@ impl<T: Reset + Send> Pool<T> {
         let room = self.max_idle.saturating_sub(shared.len());
         let moved = excess.min(room);
         shared.reserve(moved);
+        // At most `excess` values move: the stack never holds more than `cache_cap - 1`.
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
-        // block, which only moves values into vectors with room reserved above (at most
-        // `excess` values: the stack never holds more than `cache_cap - 1`), so it neither
-        // allocates nor runs user code.
+        // block, which only moves values into vectors with room reserved above (no
+        // allocation, no user code).
         unsafe {
             let items = &mut *cache.items.get();
             debug_assert!(items.len() < self.cache_cap);
