@@ -182,29 +182,33 @@ proptest! {
         prop_assert_eq!(decode_i32(&i32b[..ni]), Ok((v32 as i32, ni)));
     }
 
-    /// The slice encoders write the reference bytes on every level (BMI loop and portable
-    /// loop), appended after whatever `out` held, across block boundaries.
+    /// The slice encoders write the reference bytes on every level (BMI step and portable
+    /// step), appended after whatever `out` held, across block boundaries; with runs of
+    /// one-byte values (the eight-at-a-time path) as well as mixed sizes.
     #[test]
     fn slice_encode_matches_reference_every_level(
         values in prop::collection::vec(value(), 0..700),
+        mostly_small in prop::collection::vec(prop_oneof![6 => 0u64..128, 1 => value()], 0..700),
         prefix in prop::collection::vec(any::<u8>(), 0..4),
     ) {
-        let mut expected = prefix.clone();
-        for &v in &values {
-            reference::encode_u64(v, &mut expected);
-        }
-        let mut expected32 = prefix.clone();
-        for &v in &values {
-            reference::encode_u64(u64::from(v as u32), &mut expected32);
-        }
-        let v32: Vec<u32> = values.iter().map(|&v| v as u32).collect();
-        for simd in levels() {
-            let mut out = prefix.clone();
-            encode_u64_slice_with(simd, &values, &mut out);
-            prop_assert_eq!(&out, &expected, "u64 at {:?}", simd.level());
-            let mut out = prefix.clone();
-            encode_u32_slice_with(simd, &v32, &mut out);
-            prop_assert_eq!(&out, &expected32, "u32 at {:?}", simd.level());
+        for values in [values, mostly_small] {
+            let mut expected = prefix.clone();
+            for &v in &values {
+                reference::encode_u64(v, &mut expected);
+            }
+            let mut expected32 = prefix.clone();
+            for &v in &values {
+                reference::encode_u64(u64::from(v as u32), &mut expected32);
+            }
+            let v32: Vec<u32> = values.iter().map(|&v| v as u32).collect();
+            for simd in levels() {
+                let mut out = prefix.clone();
+                encode_u64_slice_with(simd, &values, &mut out);
+                prop_assert_eq!(&out, &expected, "u64 at {:?}", simd.level());
+                let mut out = prefix.clone();
+                encode_u32_slice_with(simd, &v32, &mut out);
+                prop_assert_eq!(&out, &expected32, "u32 at {:?}", simd.level());
+            }
         }
     }
 
