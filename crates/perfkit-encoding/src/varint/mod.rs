@@ -16,7 +16,8 @@
 //!
 //! Encoding takes the length from the leading zeros and writes the first eight bytes with one
 //! store, built in a register without branches; on the same CPUs one `pdep` spreads the 7-bit
-//! groups (in [`encode_u64_to`] and the slice encoders alike).
+//! groups (in [`encode_u64_to`] and the slice encoders alike). The slice encoders also pack
+//! eight consecutive one-byte values into a single store.
 //!
 //! # Strictness
 //!
