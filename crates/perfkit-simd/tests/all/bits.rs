@@ -166,6 +166,7 @@ proptest! {
 /// 32 MiB and more streamed (where the AVX-512 level may run its AVX2 kernels on some CPUs):
 /// still the naive results on every level.
 #[test]
+// Just over `LONG_STREAM_BYTES` (32 MiB, arch/x86_64; its unit test pins the value).
 #[cfg_attr(miri, ignore = "32 MiB inputs")]
 fn long_streams_match_naive_on_every_level() {
     let n = (32 << 20) / 8 + 5;

@@ -546,6 +546,7 @@ proptest! {
 /// kernels on some CPUs: still the documented order's bits on every level, and the
 /// elementwise and min/max kernels still exact.
 #[test]
+// Just over `LONG_STREAM_BYTES` (32 MiB, arch/x86_64; its unit test pins the value).
 #[cfg_attr(miri, ignore = "32 MiB inputs")]
 fn long_streams_follow_the_documented_order_on_every_level() {
     let n = (32 << 20) / 4 + 37;

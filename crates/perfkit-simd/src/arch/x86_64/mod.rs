@@ -251,6 +251,28 @@ unsafe fn hmax_pd(v: __m128d) -> f64 {
 }
 
 #[cfg(test)]
+mod long_stream_tests {
+    use super::{LONG_STREAM_BYTES, Streamed, narrow_streams, prefer_avx2};
+
+    /// The hand-off starts exactly at `LONG_STREAM_BYTES` (the integration tests' 32 MiB
+    /// inputs sit just above it) and only on CPUs that stream narrow; every argument's bytes
+    /// count, scalars none.
+    #[test]
+    fn hand_off_threshold_and_byte_count() {
+        assert_eq!(LONG_STREAM_BYTES, 32 << 20);
+        assert!(!prefer_avx2(LONG_STREAM_BYTES - 1));
+        assert_eq!(prefer_avx2(LONG_STREAM_BYTES), narrow_streams());
+        let (a, mut b) = ([0u64; 3], [0f32; 5]);
+        let (shared, unique): (&[u64], &mut [f32]) = (&a, &mut b);
+        let bytes = shared.streamed_bytes() + unique.streamed_bytes();
+        assert_eq!(
+            bytes + 2.5f32.streamed_bytes() + 7u8.streamed_bytes(),
+            24 + 20
+        );
+    }
+}
+
+#[cfg(test)]
 mod tests {
     //! The helpers of the aligned reductions, against their definitions: the AVX2
     //! overrides and the trait's defaults (used by SSE4.1's types here, and by the AVX-512
