@@ -61,6 +61,10 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let t: Vec<&syn::Type> = fields.named.iter().map(|f| &f.ty).collect();
     let fvis: Vec<&syn::Visibility> = fields.named.iter().map(|f| &f.vis).collect();
     let fv: Vec<Ident> = f.iter().map(|f| format_ident!("__soa_{}", f)).collect();
+    let fv_room: Vec<Ident> = f
+        .iter()
+        .map(|f| format_ident!("__soa_room_{}", f))
+        .collect();
     let fname: Vec<String> = f.iter().map(ToString::to_string).collect();
     let f0 = f[0];
 
@@ -205,11 +209,11 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     Ok(quote! {
         #[doc = #doc_soa]
         #vis struct #soa<#params> #where_c {
+            // Every column has the same length: the methods below keep them equal. Nothing
+            // unsafe relies on it (code in the deriving module can reach these fields), so a
+            // column changed from outside leads at worst to a panic or a wrong row, never to
+            // undefined behaviour.
             #( #f: #vec<#t>, )*
-            // Invariants: every column has the same length, and a capacity of at least
-            // `__soa_cap` (a lower bound cached so that `push` checks one number, not one per
-            // column). Only the methods below touch the fields.
-            __soa_cap: usize,
         }
 
         #[doc = #doc_rf]
@@ -252,15 +256,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// An empty container (allocates nothing).
             #[must_use]
             pub const fn new() -> Self {
-                Self { #( #f: #vec::new(), )* __soa_cap: 0 }
+                Self { #( #f: #vec::new(), )* }
             }
 
             /// An empty container with room for `capacity` rows in every column.
             #[must_use]
             pub fn with_capacity(capacity: usize) -> Self {
-                let mut __soa_out = Self { #( #f: #vec::with_capacity(capacity), )* __soa_cap: 0 };
-                __soa_out.__soa_cap = __soa_out.capacity();
-                __soa_out
+                Self { #( #f: #vec::with_capacity(capacity), )* }
             }
 
             /// The number of rows.
@@ -287,18 +289,12 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             /// Reserves room for at least `additional` more rows in every column.
             pub fn reserve(&mut self, additional: usize) {
-                // A panic part way (capacity overflow) leaves `__soa_cap` a valid lower bound:
-                // reserving never lowers a column's capacity.
                 #( self.#f.reserve(additional); )*
-                self.__soa_cap = self.capacity();
             }
 
             /// Shrinks every column's capacity to its length.
             pub fn shrink_to_fit(&mut self) {
-                // Lower the bound first, so it holds even if a reallocation panics.
-                self.__soa_cap = 0;
                 #( self.#f.shrink_to_fit(); )*
-                self.__soa_cap = self.capacity();
             }
 
             /// Removes every row.
@@ -314,38 +310,29 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
             /// Appends a row.
             ///
-            /// Every column shares one capacity check: when there is room for the row in
-            /// all of them, each value is written straight into its column's spare capacity.
+            /// One combined check asks every column for room at once; when all have it, each
+            /// value goes straight into its column's spare capacity. Otherwise a cold path
+            /// grows every column first.
             #[inline]
             pub fn push(&mut self, value: #row_ty) {
                 let #name { #( #f: #fv, )* } = value;
-                let __soa_len = self.#f0.len();
-                if __soa_len >= self.__soa_cap {
-                    self.__soa_grow();
-                }
-                ::core::debug_assert!(true #( && self.#f.len() == __soa_len && self.#f.capacity() > __soa_len )*);
-                // Every column has length `__soa_len` and capacity at least
-                // `__soa_cap > __soa_len` (the struct's invariants; `__soa_grow` re-established
-                // the second when it did not hold), so slot `__soa_len` of every column is
-                // allocated and uninitialised. Nothing between the writes can panic (they only
-                // move values), so no column is left longer than another.
-                // SAFETY: by the above, each write initialises an allocated slot before its
-                // `set_len` makes it part of the column, so every column again holds
-                // `__soa_len + 1` initialised values.
-                unsafe {
-                    #(
-                        ::core::ptr::write(self.#f.as_mut_ptr().add(__soa_len), #fv);
-                        self.#f.set_len(__soa_len + 1);
-                    )*
+                if let ( #( ::core::option::Option::Some(#fv_room), )* ) =
+                    ( #( #k::__private::room(&mut self.#f), )* )
+                {
+                    #( #fv_room.push(#fv); )*
+                } else {
+                    self.__soa_push_slow(#( #fv, )*);
                 }
             }
 
             /// The slow path of `push`: room for at least one more row in every column
-            /// (amortized doubling, as `Vec::push`), then the new shared capacity.
+            /// (amortized doubling, as `Vec::push`), then the row.
             #[cold]
             #[inline(never)]
-            fn __soa_grow(&mut self) {
+            #[allow(clippy::too_many_arguments)]
+            fn __soa_push_slow(&mut self, #( #fv: #t, )*) {
                 self.reserve(1);
+                #( self.#f.push(#fv); )*
             }
 
             /// Removes the last row and returns it, or `None` when empty.
@@ -522,9 +509,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         #[automatically_derived]
         impl #impl_g ::core::clone::Clone for #soa_ty #clone_b {
             fn clone(&self) -> Self {
-                let mut __soa_out = Self { #( #f: ::core::clone::Clone::clone(&self.#f), )* __soa_cap: 0 };
-                __soa_out.__soa_cap = __soa_out.capacity();
-                __soa_out
+                Self { #( #f: ::core::clone::Clone::clone(&self.#f), )* }
             }
         }
 
@@ -820,4 +805,49 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         #itm_impls
         #intoit_impls
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenTree;
+
+    /// True when `tokens` holds the `unsafe` keyword anywhere, groups included.
+    fn has_unsafe(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().any(|t| match t {
+            TokenTree::Ident(i) => i == "unsafe",
+            TokenTree::Group(g) => has_unsafe(g.stream()),
+            _ => false,
+        })
+    }
+
+    /// The generated code holds no `unsafe`: its columns are fields the deriving module can
+    /// change, and the runtime path can be any path the user names (`#[soa(crate = ..)]`),
+    /// so nothing it does may rest on either. The one unchecked write lives in
+    /// perfkit-layout, behind a proof of room that only it can make.
+    #[test]
+    fn generated_code_has_no_unsafe() {
+        let inputs: [syn::DeriveInput; 3] = [
+            syn::parse_quote! { pub struct P { pub x: f32, y: String } },
+            syn::parse_quote! {
+                #[soa(crate = "some::other::path")]
+                struct G<'a, T: Clone, const N: usize> where T: Default { a: &'a [T; N], b: u8 }
+            },
+            syn::parse_quote! { struct One { only: u64 } },
+        ];
+        for input in &inputs {
+            let out = super::expand(input).expect("expands");
+            assert!(out.to_string().contains("room"), "uses the checked push");
+            assert!(
+                !has_unsafe(out),
+                "no unsafe in the expansion of {}",
+                input.ident
+            );
+        }
+        // The check itself sees `unsafe` where there is one.
+        assert!(has_unsafe(quote::quote!(
+            fn f() {
+                { unsafe { g() } }
+            }
+        )));
+    }
 }

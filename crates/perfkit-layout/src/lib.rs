@@ -50,7 +50,8 @@
 #![no_std]
 // `unsafe` is allowed only in the modules that opt in, each block with its `// SAFETY:`
 // argument: unchecked slicing where an invariant already proves the bounds (`strings`),
-// unaligned word loads and the AVX2 instantiations behind a `Simd` token (`bits`).
+// unaligned word loads and the AVX2 instantiations behind a `Simd` token (`bits`), and the
+// derived `push`'s write into a slot its `Room` proved spare (`__private`).
 #![deny(unsafe_code)]
 
 extern crate alloc;
@@ -76,6 +77,42 @@ pub use perfkit_layout_derive::{Layout, Soa};
 pub mod __private {
     pub use alloc::vec;
     pub use alloc::vec::{IntoIter, Vec};
+
+    /// Proof that a column has room for one more value: made only by [`room`], which checks
+    /// it, and holding the column's unique borrow, so nothing can take the room away before
+    /// [`Room::push`] uses it.
+    #[derive(Debug)]
+    pub struct Room<'a, T>(&'a mut Vec<T>);
+
+    /// The column's spare slot, or `None` when it is full. A derived `push` asks every column
+    /// first and writes only when all have room, so the common case is one check per column
+    /// and no growth branch between the writes.
+    #[inline(always)]
+    pub fn room<T>(column: &mut Vec<T>) -> Option<Room<'_, T>> {
+        if column.len() < column.capacity() {
+            Some(Room(column))
+        } else {
+            None
+        }
+    }
+
+    impl<T> Room<'_, T> {
+        /// Appends `value` in the spare slot that [`room`] found.
+        #[inline(always)]
+        pub fn push(self, value: T) {
+            let column = self.0;
+            let len = column.len();
+            // SAFETY: `room` checked `len < capacity` on this very vector, and the unique
+            // borrow held since then means no other code changed its length or buffer, so
+            // slot `len` is allocated and uninitialised; writing it and then raising the
+            // length by one keeps every slot below the length initialised.
+            #[allow(unsafe_code)]
+            unsafe {
+                column.as_mut_ptr().add(len).write(value);
+                column.set_len(len + 1);
+            }
+        }
+    }
 
     /// Reorders rows so that new row `i` is old row `perm[i]`, calling `swap(a, b)` to
     /// exchange two rows in every column. `perm` must be a permutation of `0..perm.len()`;

@@ -8,7 +8,8 @@
 //!
 //! - [`Arena::alloc_with_drop`]: values whose `Drop` must run (they own heap memory, files,
 //!   counters) are remembered and dropped exactly once, on [`Arena::reset`] or when the arena
-//!   drops. They are bumped out of a block reserved from the current chunk (up to 4 KiB at a
+//!   drops. Such values must be `'static` (own what they hold): their destructor runs later
+//!   than any borrow could be checked to last. They are bumped out of a block reserved from the current chunk (up to 4 KiB at a
 //!   time) and consecutive values of one type form a single run, so a value costs two
 //!   comparisons and a store (no per-value allocation, no call into bumpalo) and the drop is
 //!   one monomorphic loop per run.
@@ -181,9 +182,9 @@ impl Default for Arena {
 // The arena owns the values in its drop runs; moving it to another thread moves them too.
 // `Bump` is `Send`; the raw pointers of the drop runs point into the arena's own chunks or at
 // `'static` drop kinds.
-// SAFETY: every value in a drop run was allocated by `alloc_with_drop::<T>` with `T: Send`,
-// so dropping it on another thread is allowed; the rest of the arena is `Bump` (Send) and
-// plain data.
+// SAFETY: every value in a drop run was allocated by `alloc_with_drop::<T>` with
+// `T: Send + 'static`, so dropping it on another thread, at any later time, is allowed; the
+// rest of the arena is `Bump` (Send) and plain data.
 unsafe impl Send for Arena {}
 
 #[cold]
@@ -423,14 +424,34 @@ impl Arena {
     /// Moves `value` into the arena and runs its `Drop` exactly once, when the arena is reset
     /// or dropped. Values are dropped in reverse order of allocation.
     ///
+    /// `T: 'static` because the destructor runs later than any borrow the value could hold:
+    /// when the arena resets or drops, which may be long after a local the value borrowed is
+    /// gone (the arena has no lifetime parameter that could tie the two together). Values
+    /// that own their data (`String`, `Vec<T>`, `Box<T>`, `Arc<T>`, handles, your own
+    /// structs of such) qualify; values that borrow do not, and neither do values that borrow
+    /// from this arena. This is the bound that makes running destructors sound here: bumpalo
+    /// never runs them, and typed-arena instead ties `T` to the arena's own lifetime.
     /// `T: Send` because the arena may be sent to another thread and drop them there.
+    ///
+    /// ```compile_fail
+    /// # use perfkit_memory::arena::Arena;
+    /// struct Borrows<'a>(&'a str);
+    /// impl Drop for Borrows<'_> {
+    ///     fn drop(&mut self) { println!("{}", self.0) }
+    /// }
+    /// let arena = Arena::new();
+    /// let local = String::from("freed before the arena drops");
+    /// arena.alloc_with_drop(Borrows(&local)); // error: `local` does not live long enough
+    /// drop(local);
+    /// drop(arena);
+    /// ```
     ///
     /// # Panics
     ///
     /// As [`Arena::alloc`].
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
-    pub fn alloc_with_drop<T: Send>(&self, value: T) -> &mut T {
+    pub fn alloc_with_drop<T: Send + 'static>(&self, value: T) -> &mut T {
         match self.try_alloc_with_drop(value) {
             Ok(r) => r,
             Err(e) => limit_panic(e),
@@ -445,7 +466,7 @@ impl Arena {
     /// As [`Arena::try_alloc`].
     #[inline(always)]
     #[allow(clippy::mut_from_ref)]
-    pub fn try_alloc_with_drop<T: Send>(&self, value: T) -> Result<&mut T, ArenaError> {
+    pub fn try_alloc_with_drop<T: Send + 'static>(&self, value: T) -> Result<&mut T, ArenaError> {
         if !mem::needs_drop::<T>() {
             return self.try_alloc(value);
         }

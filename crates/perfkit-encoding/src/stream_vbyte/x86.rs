@@ -12,9 +12,13 @@ use super::scalar;
 use super::tables::{DECODE, ENCODE, LENGTHS};
 
 /// The control byte of four values: code = bytes − 1, two bits per value.
+///
+/// # Safety
+///
+/// - The CPU supports SSE4.1 (the caller is a function that enables it).
 #[inline(always)]
-fn control(v: __m128i) -> usize {
-    // SAFETY: only arithmetic intrinsics; callers enable SSE4.1.
+unsafe fn control(v: __m128i) -> usize {
+    // SAFETY: only arithmetic intrinsics, and the caller guarantees SSE4.1.
     unsafe {
         let le1 = _mm_cmpeq_epi32(_mm_min_epu32(v, _mm_set1_epi32(0xff)), v);
         let le2 = _mm_cmpeq_epi32(_mm_min_epu32(v, _mm_set1_epi32(0xffff)), v);
@@ -58,6 +62,7 @@ pub(super) unsafe fn encode_sse41<const DELTA: bool>(values: &[u32], out: &mut V
             } else {
                 v
             };
+            // The enclosing function enables SSE4.1, as `control` requires.
             let code = control(d);
             start.add(k).write(code as u8);
             _mm_storeu_si128(
@@ -126,9 +131,13 @@ impl Window {
     }
 
     /// Outputs of the group with differences `x`; advances the state past it.
+    ///
+    /// # Safety
+    ///
+    /// - The CPU supports SSSE3 (the caller is a function that enables it).
     #[inline(always)]
-    fn next(&mut self, x: __m128i) -> __m128i {
-        // SAFETY: only arithmetic intrinsics; callers enable SSSE3.
+    unsafe fn next(&mut self, x: __m128i) -> __m128i {
+        // SAFETY: only arithmetic intrinsics, and the caller guarantees SSSE3.
         unsafe {
             let y = _mm_add_epi32(x, _mm_alignr_epi8::<12>(x, self.x));
             let z = _mm_add_epi32(y, _mm_alignr_epi8::<8>(y, self.y));
@@ -178,6 +187,7 @@ unsafe fn finish_sse<const DELTA: bool>(
             let v = _mm_loadu_si128(input.as_ptr().add(data).cast());
             let mut s = _mm_shuffle_epi8(v, _mm_load_si128(DECODE[c].0.as_ptr().cast()));
             if DELTA {
+                // The caller guarantees SSSE3 (first precondition), as `next` requires.
                 s = window.next(s);
             }
             _mm_storeu_si128(dst.add(4 * (k - first)).cast(), s);
@@ -235,7 +245,8 @@ unsafe fn step8<const DELTA: bool>(
             // 128-bit groups, each from sliding windows over the group before (see
             // `Window`): per group one shuffle, two `palignr` and three adds, with one add
             // loop-carried. The shuffles stay within 128 bits (a 256-bit prefix sum needs
-            // lane-crossing moves, which cost more than these on AVX2 machines).
+            // lane-crossing moves, which cost more than these on AVX2 machines). AVX2
+            // includes the SSSE3 that `next` requires.
             let a = window.next(_mm_shuffle_epi8(lo, shuf0));
             _mm_storeu_si128(dst.cast(), a);
             let b = window.next(_mm_shuffle_epi8(hi, shuf1));

@@ -4,4 +4,5 @@ mod bits;
 mod compile_fail;
 mod report;
 mod soa;
+mod soa_tamper;
 mod strings;

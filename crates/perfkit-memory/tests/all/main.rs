@@ -3,6 +3,7 @@
 //! Under Miri the loop counts shrink and property tests are skipped.
 
 mod arena;
+mod compile_fail;
 mod pool;
 mod slab;
 
