@@ -12,13 +12,13 @@ pub enum DecodeError {
     #[error("input ends inside the value that starts at byte {offset}")]
     Truncated {
         /// Offset of the first byte of the incomplete value.
-        offset: usize,
+        offset: u64,
     },
     /// A varint has more bytes than its type allows (10 for `u64`, 5 for `u32`).
     #[error("varint at byte {offset} is longer than {max_len} bytes")]
     Overlong {
         /// Offset of the varint's first byte.
-        offset: usize,
+        offset: u64,
         /// The most bytes a varint of the requested type may have.
         max_len: u8,
     },
@@ -28,7 +28,7 @@ pub enum DecodeError {
     )]
     Overflow {
         /// Offset of the varint's first byte.
-        offset: usize,
+        offset: u64,
         /// The offending 10th byte.
         last_byte: u8,
     },
@@ -39,7 +39,7 @@ pub enum DecodeError {
     )]
     OverflowU32 {
         /// Offset of the varint's first byte.
-        offset: usize,
+        offset: u64,
         /// The offending 5th byte.
         last_byte: u8,
     },
@@ -48,7 +48,7 @@ pub enum DecodeError {
     #[error("varint at byte {offset} is not minimal ({len} bytes where fewer suffice)")]
     NonCanonical {
         /// Offset of the varint's first byte.
-        offset: usize,
+        offset: u64,
         /// Its length in bytes.
         len: u8,
     },
@@ -65,14 +65,14 @@ pub enum DecodeError {
 impl DecodeError {
     /// The byte offset the error reports (for [`DecodeError::InputTooShort`], the input length).
     #[must_use]
-    pub const fn offset(&self) -> usize {
+    pub const fn offset(&self) -> u64 {
         match *self {
             Self::Truncated { offset }
             | Self::Overlong { offset, .. }
             | Self::Overflow { offset, .. }
             | Self::OverflowU32 { offset, .. }
             | Self::NonCanonical { offset, .. } => offset,
-            Self::InputTooShort { available, .. } => available,
+            Self::InputTooShort { available, .. } => available as u64,
         }
     }
 
@@ -81,6 +81,8 @@ impl DecodeError {
     /// speaks of lengths, not positions) is returned unchanged.
     #[must_use]
     pub const fn shifted(self, by: usize) -> Self {
+        // A `usize` always fits in a `u64` on the targets Rust supports.
+        let by = by as u64;
         match self {
             Self::Truncated { offset } => Self::Truncated {
                 offset: offset + by,

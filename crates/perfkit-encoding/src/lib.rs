@@ -36,6 +36,9 @@
 //! assert_eq!(back, stamps);
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
+// On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
+// feature-gated item is labelled with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -52,3 +55,8 @@ pub mod varint;
 
 pub use dispatch::{Level, Simd};
 pub use error::{DecodeError, FrameError};
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -28,6 +28,9 @@
 //!     *x += *vx;
 //! }
 //! ```
+// On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
+// feature-gated item is labelled with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
@@ -55,3 +58,8 @@ pub fn derive_layout(input: TokenStream) -> TokenStream {
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -47,6 +47,9 @@
 //! let report = Particle::layout_report();
 //! assert_eq!((report.size(), report.padding()), (20, 0));
 //! ```
+// On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
+// feature-gated item is labelled with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 // `unsafe` is allowed only in the modules that opt in, each block with its `// SAFETY:`
 // argument: unchecked slicing where an invariant already proves the bounds (`strings`),
@@ -61,6 +64,8 @@ extern crate self as perfkit_layout;
 pub mod bits;
 pub mod id;
 pub mod report;
+#[cfg(feature = "serde")]
+mod serde_impl;
 pub mod soa;
 pub mod strings;
 
@@ -102,11 +107,11 @@ pub mod __private {
         pub fn push(self, value: T) {
             let column = self.0;
             let len = column.len();
-            // SAFETY: `room` checked `len < capacity` on this very vector, and the unique
-            // borrow held since then means no other code changed its length or buffer, so
-            // slot `len` is allocated and uninitialised; writing it and then raising the
-            // length by one keeps every slot below the length initialised.
+            // `room` checked `len < capacity` on this very vector, and the unique borrow held
+            // since then means no other code changed its length or buffer.
             #[allow(unsafe_code)]
+            // SAFETY: by the above, slot `len` is allocated and uninitialised; writing it and
+            // then raising the length by one keeps every slot below the length initialised.
             unsafe {
                 column.as_mut_ptr().add(len).write(value);
                 column.set_len(len + 1);
@@ -133,3 +138,8 @@ pub mod __private {
         }
     }
 }
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -13,7 +13,8 @@
 //!   front of a shared store), [`Reset`] on return, bounded idle capacity, stats, and the
 //!   [`Pooled`] guard.
 //! - [`slab`]: [`Slab`] with generational [`Handle`]s: a stale handle finds nothing.
-//! - [`tracking`]: [`TrackingAllocator`], a `#[global_allocator]` over mimalloc that counts
+//! - [`tracking`]: [`TrackingAllocator`], a `#[global_allocator]` (over mimalloc or any other
+//!   allocator) that counts
 //!   per thread without contention, with [`tracking::measure`] and
 //!   [`tracking::assert_no_alloc`].
 //!
@@ -40,13 +41,20 @@
 //! assert_eq!(sessions.get(id), None);
 //! ```
 //!
-//! Features: `mimalloc` (default) makes mimalloc the tracking allocator's inner allocator
-//! (otherwise the system allocator); `serde` derives `Serialize` for [`AllocStats`] and
-//! [`PoolStats`].
+//! Features: `mimalloc` (default) builds mimalloc and re-exports its allocator as
+//! [`MiMalloc`]; `TrackingAllocator<MiMalloc>` then calls mimalloc's fastest entry points.
+//! [`TrackingAllocator`]'s default inner allocator is [`std::alloc::System`] with or without
+//! it, so enabling the feature changes no type. `serde` implements `Serialize` for
+//! [`AllocStats`] and [`PoolStats`].
+// On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
+// feature-gated item is labelled with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod arena;
 pub mod pool;
+#[cfg(feature = "serde")]
+mod serde_impl;
 pub mod slab;
 pub mod tracking;
 
@@ -55,6 +63,11 @@ pub use pool::{LocalPool, Pool, PoolStats, Pooled, Reset};
 pub use slab::{Handle, Slab};
 pub use tracking::{AllocStats, TrackingAllocator};
 
-/// mimalloc's global allocator type, the default inner allocator of [`TrackingAllocator`].
+/// mimalloc's global allocator type: `TrackingAllocator<MiMalloc>` counts over mimalloc.
 #[cfg(feature = "mimalloc")]
 pub use mimalloc::MiMalloc;
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -116,7 +116,7 @@ impl<T: Reset + ?Sized> Reset for Box<T> {
 /// `misses + prefilled == idle + discarded + detached`, and at any time
 /// `hits + misses` is the number of objects handed out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct PoolStats {
     /// Objects handed out from the idle ones.
     pub hits: u64,
@@ -133,6 +133,52 @@ pub struct PoolStats {
     pub detached: u64,
     /// Objects idle in the pool now.
     pub idle: u64,
+}
+
+/// Read access for generic code; the fields are public to read too. The struct is
+/// `#[non_exhaustive]`, so later releases can add counters without breaking callers.
+impl PoolStats {
+    /// Objects handed out from the idle ones.
+    #[must_use]
+    pub const fn hits(&self) -> u64 {
+        self.hits
+    }
+
+    /// Objects handed out freshly made.
+    #[must_use]
+    pub const fn misses(&self) -> u64 {
+        self.misses
+    }
+
+    /// Objects made by `prefill`.
+    #[must_use]
+    pub const fn prefilled(&self) -> u64 {
+        self.prefilled
+    }
+
+    /// Objects that came back.
+    #[must_use]
+    pub const fn returns(&self) -> u64 {
+        self.returns
+    }
+
+    /// Objects dropped on return because the pool was full.
+    #[must_use]
+    pub const fn discarded(&self) -> u64 {
+        self.discarded
+    }
+
+    /// Objects taken out for good.
+    #[must_use]
+    pub const fn detached(&self) -> u64 {
+        self.detached
+    }
+
+    /// Objects idle in the pool now.
+    #[must_use]
+    pub const fn idle(&self) -> u64 {
+        self.idle
+    }
 }
 
 impl PoolStats {

@@ -1,4 +1,4 @@
-//! A counting global allocator over mimalloc: how many allocations, how many bytes, the peak,
+//! A counting global allocator (over mimalloc, or any other): how many allocations, how many bytes, the peak,
 //! per thread and for the whole process — at nearly the cost of the allocator alone.
 //!
 //! Why: "allocations per request" and "peak heap" are the numbers that explain most memory
@@ -21,10 +21,11 @@
 //! panics, and is safe to call from thread-local destructors in any order.
 //!
 //! ```no_run
+//! use perfkit_memory::MiMalloc;
 //! use perfkit_memory::tracking::{self, TrackingAllocator};
 //!
 //! #[global_allocator]
-//! static ALLOC: TrackingAllocator = TrackingAllocator::new(mimalloc::MiMalloc);
+//! static ALLOC: TrackingAllocator<MiMalloc> = TrackingAllocator::new(MiMalloc);
 //!
 //! let (v, stats) = tracking::measure(|| vec![0_u8; 1000]);
 //! assert_eq!(stats.allocations, 1);
@@ -41,15 +42,6 @@ use std::fmt;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 
-/// The allocator [`TrackingAllocator`] wraps unless told otherwise: mimalloc, or the system
-/// allocator when the `mimalloc` feature is off.
-#[cfg(feature = "mimalloc")]
-pub type DefaultInner = mimalloc::MiMalloc;
-/// The allocator [`TrackingAllocator`] wraps unless told otherwise: mimalloc, or the system
-/// allocator when the `mimalloc` feature is off.
-#[cfg(not(feature = "mimalloc"))]
-pub type DefaultInner = System;
-
 /// Allocation counters: the whole process ([`stats`]), one thread ([`thread_stats`]), or one
 /// closure ([`measure`]).
 ///
@@ -57,7 +49,7 @@ pub type DefaultInner = System;
 /// (`bytes_deallocated += old`, `bytes_allocated += new`); it does not count as an
 /// allocation or a deallocation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
 pub struct AllocStats {
     /// Calls to `alloc` / `alloc_zeroed` that succeeded.
     pub allocations: u64,
@@ -77,6 +69,52 @@ pub struct AllocStats {
     /// thread and per [`measure`] it is exact (for `measure`: the peak above the live bytes at
     /// its start).
     pub peak_live_bytes: u64,
+}
+
+/// Read access for generic code; the fields are public to read too. The struct is
+/// `#[non_exhaustive]`, so later releases can add counters without breaking callers.
+impl AllocStats {
+    /// Calls to `alloc` / `alloc_zeroed` that succeeded.
+    #[must_use]
+    pub const fn allocations(&self) -> u64 {
+        self.allocations
+    }
+
+    /// Calls to `dealloc`.
+    #[must_use]
+    pub const fn deallocations(&self) -> u64 {
+        self.deallocations
+    }
+
+    /// Calls to `realloc` that succeeded.
+    #[must_use]
+    pub const fn reallocations(&self) -> u64 {
+        self.reallocations
+    }
+
+    /// Bytes handed out (see the field).
+    #[must_use]
+    pub const fn bytes_allocated(&self) -> u64 {
+        self.bytes_allocated
+    }
+
+    /// Bytes given back (see the field).
+    #[must_use]
+    pub const fn bytes_deallocated(&self) -> u64 {
+        self.bytes_deallocated
+    }
+
+    /// Bytes live now (see the field).
+    #[must_use]
+    pub const fn live_bytes(&self) -> u64 {
+        self.live_bytes
+    }
+
+    /// The highest live bytes seen (see the field).
+    #[must_use]
+    pub const fn peak_live_bytes(&self) -> u64 {
+        self.peak_live_bytes
+    }
 }
 
 /// The five raw counters.
@@ -597,11 +635,16 @@ fn register(l: &Local) {
     refresh_bounds(l);
 }
 
-/// A [`GlobalAlloc`] that counts every call and forwards it to `A` (mimalloc by default).
+/// A [`GlobalAlloc`] that counts every call and forwards it to `A`.
 ///
 /// Install it with `#[global_allocator]`; read the counts with [`stats`], [`thread_stats`],
 /// [`measure`] and [`assert_no_alloc`] (or the same-named methods).
-pub struct TrackingAllocator<A: GlobalAlloc = DefaultInner> {
+///
+/// `A` defaults to [`System`] whatever features are on, so a type written as plain
+/// `TrackingAllocator` means the same thing in every build. For mimalloc (feature
+/// `mimalloc`), name it: `TrackingAllocator<MiMalloc>`, which also takes mimalloc's fastest
+/// entry points (see below).
+pub struct TrackingAllocator<A: GlobalAlloc = System> {
     inner: A,
 }
 
@@ -637,13 +680,9 @@ impl<A: GlobalAlloc> TrackingAllocator<A> {
     }
 }
 
-impl Default for TrackingAllocator<DefaultInner> {
+impl<A: GlobalAlloc + Default> Default for TrackingAllocator<A> {
     fn default() -> Self {
-        #[cfg(feature = "mimalloc")]
-        let inner = mimalloc::MiMalloc;
-        #[cfg(not(feature = "mimalloc"))]
-        let inner = System;
-        Self::new(inner)
+        Self::new(A::default())
     }
 }
 

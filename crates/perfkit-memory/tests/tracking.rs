@@ -9,8 +9,8 @@ use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Barrier;
 
+use perfkit_memory::MiMalloc;
 use perfkit_memory::tracking::{self, TrackingAllocator};
-use perfkit_memory::{AllocStats, MiMalloc};
 
 #[global_allocator]
 static ALLOC: TrackingAllocator<MiMalloc> = TrackingAllocator::new(MiMalloc);
@@ -23,16 +23,16 @@ fn exact_counts_for_known_allocations() {
         drop(b);
     });
     assert_eq!(
-        s,
-        AllocStats {
-            allocations: 1,
-            deallocations: 1,
-            reallocations: 0,
-            bytes_allocated: 100,
-            bytes_deallocated: 100,
-            live_bytes: 0,
-            peak_live_bytes: 100,
-        }
+        (
+            s.allocations(),
+            s.deallocations(),
+            s.reallocations(),
+            s.bytes_allocated(),
+            s.bytes_deallocated(),
+            s.live_bytes(),
+            s.peak_live_bytes(),
+        ),
+        (1, 1, 0, 100, 100, 0, 100)
     );
 
     // alloc_zeroed is an allocation; growing a vector is a reallocation.

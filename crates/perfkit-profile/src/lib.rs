@@ -45,6 +45,9 @@
 //! assert_eq!(stats.get("checksum").map(|s| s.count()), Some(100));
 //! perfkit_profile::report(); // prints the table to stderr
 //! ```
+// On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
+// feature-gated item is labelled with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 pub mod histogram;
@@ -68,3 +71,8 @@ pub use stopwatch::{Stopwatch, nanos, time};
 pub mod __private {
     pub use crate::scope::{SiteSlot, enter_site};
 }
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -26,6 +26,7 @@ use crate::registry::snapshot;
 
 /// The measurements of one scope name, over every thread and call site.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScopeStats {
     /// The scope's name, as given to [`profile!`](crate::profile).
     pub name: &'static str,
@@ -36,6 +37,19 @@ pub struct ScopeStats {
 }
 
 impl ScopeStats {
+    /// The scope's name (the `name` field; the struct is `#[non_exhaustive]`, so later
+    /// releases can add fields without breaking callers).
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Every measured duration of the scope, in nanoseconds (the `histogram` field).
+    #[must_use]
+    pub const fn histogram(&self) -> &Histogram {
+        &self.histogram
+    }
+
     /// How many times the scope ran.
     #[must_use]
     pub const fn count(&self) -> u64 {

@@ -57,15 +57,27 @@ pub(crate) enum X86Vendor {
     Other,
 }
 
+/// `cpuid` leaf `leaf`, sub-leaf `sub`.
+#[cfg(all(not(miri), target_arch = "x86_64"))]
+#[inline]
+fn cpuid(leaf: u32, sub: u32) -> core::arch::x86_64::CpuidResult {
+    // `__cpuid_count` is a safe function on the pinned toolchain and an `unsafe` one on the
+    // MSRV (1.89); the block keeps the crate building on both.
+    #[allow(unused_unsafe)]
+    // SAFETY: the `cpuid` instruction exists on every x86-64 CPU and only reads registers;
+    // leaves the CPU does not have return zeros or the highest leaf's values.
+    unsafe {
+        core::arch::x86_64::__cpuid_count(leaf, sub)
+    }
+}
+
 /// The vendor and family (with the extended family added, as `cpuid` leaf 1 defines it) of
 /// this x86-64 CPU: for the few choices that depend on the microarchitecture, not on a
 /// feature flag.
 #[cfg(all(not(miri), target_arch = "x86_64"))]
 pub(crate) fn x86_vendor_family() -> (X86Vendor, u32) {
-    use core::arch::x86_64::__cpuid;
-    // `cpuid` exists on every x86-64 CPU.
-    let vendor = __cpuid(0);
-    let signature = __cpuid(1).eax;
+    let vendor = cpuid(0, 0);
+    let signature = cpuid(1, 0).eax;
     let base = (signature >> 8) & 0xf;
     let family = if base == 0xf {
         base + ((signature >> 20) & 0xff)
@@ -140,7 +152,8 @@ pub(crate) mod x86_std {
 #[cfg(all(not(miri), target_arch = "x86_64"))]
 #[cfg_attr(feature = "std", allow(dead_code))]
 pub(crate) mod x86_cpuid {
-    use core::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
+    use super::cpuid;
+    use core::arch::x86_64::_xgetbv;
 
     use crate::Level;
 
@@ -159,18 +172,18 @@ pub(crate) mod x86_cpuid {
     /// The best x86-64 level, from `cpuid`/`xgetbv` alone (no std).
     pub(crate) fn best_level() -> Level {
         // `cpuid` exists on every x86-64 CPU.
-        let max_leaf = __cpuid(0).eax;
-        let l1 = __cpuid(1);
+        let max_leaf = cpuid(0, 0).eax;
+        let l1 = cpuid(1, 0);
         let (ecx1, edx1) = (l1.ecx, l1.edx);
         let (ebx7, ecx7) = if max_leaf >= 7 {
-            let l7 = __cpuid_count(7, 0);
+            let l7 = cpuid(7, 0);
             (l7.ebx, l7.ecx)
         } else {
             (0, 0)
         };
-        let ext_max = __cpuid(0x8000_0000).eax;
+        let ext_max = cpuid(0x8000_0000, 0).eax;
         let ecx81 = if ext_max >= 0x8000_0001 {
-            __cpuid(0x8000_0001).ecx
+            cpuid(0x8000_0001, 0).ecx
         } else {
             0
         };

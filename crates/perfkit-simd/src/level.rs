@@ -210,6 +210,32 @@ impl fmt::Display for ParseLevelError {
     }
 }
 
+/// Written as its [name](Level::name) (`"avx2"`) and read back through [`FromStr`], so a
+/// stored level reads the same as `PERFKIT_SIMD` does.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Level {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Level {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = Level;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a SIMD level name (scalar, sse41, avx2, avx512 or neon)")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Level, E> {
+                s.parse().map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Name)
+    }
+}
+
 impl FromStr for Level {
     type Err = ParseLevelError;
 
@@ -395,5 +421,17 @@ mod tests {
         }
         assert_eq!(" AVX2 ".parse::<Level>(), Ok(Level::Avx2));
         assert_eq!("avx3".parse::<Level>(), Err(ParseLevelError));
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_uses_the_names() {
+        for l in Level::ALL {
+            let json = serde_json::to_string(&l).unwrap();
+            assert_eq!(json, std::format!("\"{}\"", l.name()));
+            assert_eq!(serde_json::from_str::<Level>(&json).unwrap(), l);
+        }
+        let err = serde_json::from_str::<Level>("\"avx3\"").unwrap_err();
+        assert!(std::format!("{err}").contains("avx3") || std::format!("{err}").contains("level"));
     }
 }

@@ -83,6 +83,9 @@
 //!
 //! - `std` (default): std's runtime detection and the `PERFKIT_SIMD` override. Without it
 //!   the crate is `#![no_std]` (no allocation either) and detects x86-64 levels by `cpuid`.
+// On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
+// feature-gated item is labelled with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![no_std]
 #![deny(unsafe_op_in_unsafe_fn)]
 
@@ -177,13 +180,14 @@ fn check_lengths<const N: usize>(kernel: &str, lens: [(&str, usize); N]) {
     }
 }
 
-/// Defines each kernel as a `Simd` method that dispatches on the token's level, and as a
-/// free function on [`Simd::detected`], both with the same docs. A `small` expression, when
+/// Defines each kernel as a `Simd` method that dispatches on the token's level, as a free
+/// function on [`Simd::detected`], both with the same docs, and as a `*_with(simd, ..)` free
+/// function (the per-level entry point every perfkit crate has). A `small` expression, when
 /// given, is tried first: the inline path of short inputs (`Some(result)`), see `small.rs`.
 macro_rules! kernels {
     ($(
         $(#[$attr:meta])*
-        fn $name:ident($($arg:ident : $ty:ty),*) $(-> $ret:ty)?
+        fn $name:ident($($arg:ident : $ty:ty),*) $(-> $ret:ty)?; with $with:ident
             $(; check $($len:ident),+)? $(; small $small:expr)?;
     )*) => {
         impl Simd {
@@ -214,6 +218,19 @@ macro_rules! kernels {
                 })?
                 Simd::detected().$name($($arg),*)
             }
+
+            #[doc = concat!(
+                "[`", stringify!($name), "`] at the level of `simd` (the same as `simd.",
+                stringify!($name), "(..)`): the per-level entry point, shaped as in every \
+                perfkit crate (`*_with(simd, ..)`), for tests and benchmarks of one level \
+                and for code that picked its level once. Panics as [`", stringify!($name),
+                "`] does."
+            )]
+            #[inline]
+            #[track_caller]
+            pub fn $with(simd: Simd, $($arg: $ty),*) $(-> $ret)? {
+                simd.$name($($arg),*)
+            }
         )*
     };
 }
@@ -225,31 +242,31 @@ kernels! {
     /// assert_eq!(perfkit_simd::popcount(&[0b111, 1 << 63]), 4);
     /// ```
     #[must_use]
-    fn popcount(words: &[u64]) -> u64;
+    fn popcount(words: &[u64]) -> u64; with popcount_with;
 
     /// `a[i] &= b[i]` for every `i`.
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
-    fn and_assign(a: &mut [u64], b: &[u64]); check a, b;
+    fn and_assign(a: &mut [u64], b: &[u64]); with and_assign_with; check a, b;
 
     /// `a[i] |= b[i]` for every `i`.
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
-    fn or_assign(a: &mut [u64], b: &[u64]); check a, b;
+    fn or_assign(a: &mut [u64], b: &[u64]); with or_assign_with; check a, b;
 
     /// `a[i] ^= b[i]` for every `i`.
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
-    fn xor_assign(a: &mut [u64], b: &[u64]); check a, b;
+    fn xor_assign(a: &mut [u64], b: &[u64]); with xor_assign_with; check a, b;
 
     /// `a[i] &= !b[i]` for every `i` (clears in `a` the bits set in `b`).
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
-    fn andnot_assign(a: &mut [u64], b: &[u64]); check a, b;
+    fn andnot_assign(a: &mut [u64], b: &[u64]); with andnot_assign_with; check a, b;
 
     /// How many bytes of `haystack` equal `needle`.
     ///
@@ -257,7 +274,7 @@ kernels! {
     /// assert_eq!(perfkit_simd::count_byte(b"one\ntwo\n", b'\n'), 2);
     /// ```
     #[must_use]
-    fn count_byte(haystack: &[u8], needle: u8) -> usize;
+    fn count_byte(haystack: &[u8], needle: u8) -> usize; with count_byte_with;
 
     /// The wrapping sum of `x` (as `u64::wrapping_add` in any order).
     ///
@@ -265,7 +282,7 @@ kernels! {
     /// assert_eq!(perfkit_simd::sum_u64(&[1, 2, u64::MAX]), 2);
     /// ```
     #[must_use]
-    fn sum_u64(x: &[u64]) -> u64;
+    fn sum_u64(x: &[u64]) -> u64; with sum_u64_with;
 
     /// The sum of `x` in `i64`: exact unless `x` has more than 2^32 elements (then wrapping).
     ///
@@ -273,7 +290,7 @@ kernels! {
     /// assert_eq!(perfkit_simd::sum_i32(&[i32::MAX, i32::MAX, -1]), 2 * i32::MAX as i64 - 1);
     /// ```
     #[must_use]
-    fn sum_i32(x: &[i32]) -> i64;
+    fn sum_i32(x: &[i32]) -> i64; with sum_i32_with;
 
     /// The sum of `x`, in the [fixed reduction order](crate#reduction-order): the same bits
     /// at every level. The sum of an empty slice is `-0.0` (as for std's `Sum`).
@@ -282,12 +299,12 @@ kernels! {
     /// assert_eq!(perfkit_simd::sum_f32(&[0.5; 1000]), 500.0);
     /// ```
     #[must_use]
-    fn sum_f32(x: &[f32]) -> f32; small small::sum(x);
+    fn sum_f32(x: &[f32]) -> f32; with sum_f32_with; small small::sum(x);
 
     /// The sum of `x`, in the [fixed reduction order](crate#reduction-order) (32 lanes): the
     /// same bits at every level. The sum of an empty slice is `-0.0`.
     #[must_use]
-    fn sum_f64(x: &[f64]) -> f64; small small::sum(x);
+    fn sum_f64(x: &[f64]) -> f64; with sum_f64_with; small small::sum(x);
 
     /// `Σ a[i] * b[i]`, each product rounded then added (no FMA), in the
     /// [fixed reduction order](crate#reduction-order): the same bits at every level.
@@ -299,14 +316,14 @@ kernels! {
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f32(a: &[f32], b: &[f32]) -> f32; check a, b; small small::dot(a, b);
+    fn dot_f32(a: &[f32], b: &[f32]) -> f32; with dot_f32_with; check a, b; small small::dot(a, b);
 
     /// `Σ a[i] * b[i]` in f64 (no FMA), in the [fixed reduction order](crate#reduction-order).
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f64(a: &[f64], b: &[f64]) -> f64; check a, b; small small::dot(a, b);
+    fn dot_f64(a: &[f64], b: &[f64]) -> f64; with dot_f64_with; check a, b; small small::dot(a, b);
 
     /// `Σ (a[i] - b[i])²`, the squared Euclidean distance (subtract, square, add: three
     /// roundings per element), in the [fixed reduction order](crate#reduction-order).
@@ -318,7 +335,7 @@ kernels! {
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn l2_squared_f32(a: &[f32], b: &[f32]) -> f32; check a, b; small small::l2_squared(a, b);
+    fn l2_squared_f32(a: &[f32], b: &[f32]) -> f32; with l2_squared_f32_with; check a, b; small small::l2_squared(a, b);
 
     /// The smallest element of `x`, ignoring NaN.
     ///
@@ -331,7 +348,7 @@ kernels! {
     /// assert_eq!(perfkit_simd::min_f32(&[f32::NAN]), None);
     /// ```
     #[must_use]
-    fn min_f32(x: &[f32]) -> Option<f32>;
+    fn min_f32(x: &[f32]) -> Option<f32>; with min_f32_with;
 
     /// The largest element of `x`, ignoring NaN (same NaN policy as [`min_f32`]).
     ///
@@ -340,19 +357,19 @@ kernels! {
     /// assert_eq!(perfkit_simd::max_f32(&[]), None);
     /// ```
     #[must_use]
-    fn max_f32(x: &[f32]) -> Option<f32>;
+    fn max_f32(x: &[f32]) -> Option<f32>; with max_f32_with;
 
     /// `out[i] = a[i] + b[i]`.
     ///
     /// # Panics
     /// If `a`, `b` and `out` do not all have the same length.
-    fn add_f32(a: &[f32], b: &[f32], out: &mut [f32]); check a, b, out;
+    fn add_f32(a: &[f32], b: &[f32], out: &mut [f32]); with add_f32_with; check a, b, out;
 
     /// `out[i] = a[i] * b[i]`.
     ///
     /// # Panics
     /// If `a`, `b` and `out` do not all have the same length.
-    fn mul_f32(a: &[f32], b: &[f32], out: &mut [f32]); check a, b, out;
+    fn mul_f32(a: &[f32], b: &[f32], out: &mut [f32]); with mul_f32_with; check a, b, out;
 
     /// `x[i] *= s`.
     ///
@@ -361,7 +378,7 @@ kernels! {
     /// perfkit_simd::scale_f32(&mut x, 0.5);
     /// assert_eq!(x, [0.5, -1.0]);
     /// ```
-    fn scale_f32(x: &mut [f32], s: f32);
+    fn scale_f32(x: &mut [f32], s: f32); with scale_f32_with;
 
     /// `y[i] = a * x[i] + y[i]` (multiply, then add: two roundings, as plain Rust, so every
     /// level gives the same bits).
@@ -374,17 +391,17 @@ kernels! {
     ///
     /// # Panics
     /// If `x.len() != y.len()`.
-    fn axpy_f32(a: f32, x: &[f32], y: &mut [f32]); check x, y;
+    fn axpy_f32(a: f32, x: &[f32], y: &mut [f32]); with axpy_f32_with; check x, y;
 
     /// [`sum_f32`] without the bit-identical guarantee: each level uses its own accumulator
     /// count and no blend on the tail, so results may differ between levels in the last bits
     /// (and in the sign of a zero sum).
     #[must_use]
-    fn sum_f32_relaxed(x: &[f32]) -> f32; small small::sum(x);
+    fn sum_f32_relaxed(x: &[f32]) -> f32; with sum_f32_relaxed_with; small small::sum(x);
 
     /// [`sum_f64`] without the bit-identical guarantee (see [`sum_f32_relaxed`]).
     #[must_use]
-    fn sum_f64_relaxed(x: &[f64]) -> f64; small small::sum(x);
+    fn sum_f64_relaxed(x: &[f64]) -> f64; with sum_f64_relaxed_with; small small::sum(x);
 
     /// [`dot_f32`] without the bit-identical guarantee: fused multiply-add where the level
     /// has FMA (AVX2, AVX-512, NEON), its own accumulator count per level.
@@ -392,21 +409,21 @@ kernels! {
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b; small small::dot(a, b);
+    fn dot_f32_relaxed(a: &[f32], b: &[f32]) -> f32; with dot_f32_relaxed_with; check a, b; small small::dot(a, b);
 
     /// [`dot_f64`] without the bit-identical guarantee (see [`dot_f32_relaxed`]).
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn dot_f64_relaxed(a: &[f64], b: &[f64]) -> f64; check a, b; small small::dot(a, b);
+    fn dot_f64_relaxed(a: &[f64], b: &[f64]) -> f64; with dot_f64_relaxed_with; check a, b; small small::dot(a, b);
 
     /// [`l2_squared_f32`] without the bit-identical guarantee (see [`dot_f32_relaxed`]).
     ///
     /// # Panics
     /// If `a.len() != b.len()`.
     #[must_use]
-    fn l2_squared_f32_relaxed(a: &[f32], b: &[f32]) -> f32; check a, b; small small::l2_squared(a, b);
+    fn l2_squared_f32_relaxed(a: &[f32], b: &[f32]) -> f32; with l2_squared_f32_relaxed_with; check a, b; small small::l2_squared(a, b);
 
     /// The sum of `x` by compensated summation (Neumaier): the result is as accurate as if
     /// it had been summed in twice the precision and then rounded, so ill-conditioned sums
@@ -418,7 +435,7 @@ kernels! {
     /// assert_eq!(perfkit_simd::sum_f32_accurate(&x), 2.0);
     /// ```
     #[must_use]
-    fn sum_f32_accurate(x: &[f32]) -> f32;
+    fn sum_f32_accurate(x: &[f32]) -> f32; with sum_f32_accurate_with;
 
     /// The sum of `x` by compensated summation (Neumaier; 16 lanes), bit-identical at every
     /// level. See [`sum_f32_accurate`].
@@ -428,5 +445,10 @@ kernels! {
     /// assert_eq!(perfkit_simd::sum_f64_accurate(&x), 7.0);
     /// ```
     #[must_use]
-    fn sum_f64_accurate(x: &[f64]) -> f64;
+    fn sum_f64_accurate(x: &[f64]) -> f64; with sum_f64_accurate_with;
 }
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

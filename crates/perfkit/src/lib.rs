@@ -9,6 +9,9 @@
 //! ```
 //! use perfkit::prelude::*;
 //! ```
+// On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
+// feature-gated item is labelled with the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
 /// SIMD kernels with runtime CPU dispatch (the `perfkit-simd` crate).
@@ -71,3 +74,8 @@ pub mod prelude {
     #[cfg(feature = "profile")]
     pub use perfkit_profile::{Histogram, Stopwatch, profile};
 }
+
+// The README's examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -627,7 +627,7 @@ pub fn decode_i32(input: &[u8]) -> Result<(i32, usize), DecodeError> {
 fn check_canonical(len: usize, last: u8, offset: usize) -> Result<(), DecodeError> {
     if len > 1 && last == 0 {
         return Err(DecodeError::NonCanonical {
-            offset,
+            offset: offset as u64,
             len: len as u8,
         });
     }

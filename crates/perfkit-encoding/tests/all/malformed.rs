@@ -118,10 +118,10 @@ fn truncated_at_every_byte() {
         for simd in levels() {
             let got = decode_u64_slice_with(simd, &bytes[..cut], values.len(), &mut Vec::new());
             let want = if starts[first_incomplete] == cut {
-                DecodeError::Truncated { offset: cut }
+                DecodeError::Truncated { offset: cut as u64 }
             } else {
                 DecodeError::Truncated {
-                    offset: starts[first_incomplete],
+                    offset: starts[first_incomplete] as u64,
                 }
             };
             assert_eq!(got, Err(want), "cut {cut} {simd:?}");

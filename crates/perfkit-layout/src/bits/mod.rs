@@ -22,9 +22,9 @@
 //!
 //! let mut small = PackedVec::new(11)?;
 //! for v in [5, 2047, 1000] {
-//!     small.push(v)?;
+//!     small.try_push(v)?;
 //! }
-//! assert!(small.push(2048).is_err()); // does not fit 11 bits
+//! assert!(small.try_push(2048).is_err()); // does not fit 11 bits
 //! assert_eq!(small.get(1), Some(2047));
 //! let mut out = [0u64; 3];
 //! assert_eq!(small.unpack(0, &mut out), 3);

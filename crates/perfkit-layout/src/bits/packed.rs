@@ -106,6 +106,13 @@ unsafe fn read_unaligned<const NARROW: bool>(words: &[u64], bit: usize, mask: u6
     }
 }
 
+/// The panic of the non-`try_` methods: the message of the error the `try_` twin returns.
+#[cold]
+#[inline(never)]
+fn packed_panic(e: PackedError) -> ! {
+    panic!("{e}")
+}
+
 impl PackedVec {
     /// An empty vector of `width`-bit values.
     ///
@@ -141,7 +148,7 @@ impl PackedVec {
     pub fn from_slice(width: u32, values: &[u64]) -> Result<Self, PackedError> {
         let mut v = Self::with_capacity(width, values.len())?;
         for &x in values {
-            v.push(x)?;
+            v.try_push(x)?;
         }
         Ok(v)
     }
@@ -190,11 +197,23 @@ impl PackedVec {
 
     /// Appends `value`.
     ///
+    /// # Panics
+    /// If `value` does not fit in the width ([`PackedVec::try_push`] returns an error
+    /// instead).
+    #[inline]
+    pub fn push(&mut self, value: u64) {
+        if let Err(e) = self.try_push(value) {
+            packed_panic(e)
+        }
+    }
+
+    /// Appends `value`, or says why it could not.
+    ///
     /// # Errors
     /// [`PackedError::ValueTooWide`] if `value` does not fit in the width (nothing is
     /// appended).
     #[inline]
-    pub fn push(&mut self, value: u64) -> Result<(), PackedError> {
+    pub fn try_push(&mut self, value: u64) -> Result<(), PackedError> {
         self.check(value)?;
         let bit = self.len * self.width as usize;
         let need = words_for(self.len + 1, self.width);
@@ -261,10 +280,22 @@ impl PackedVec {
 
     /// Overwrites value `index`.
     ///
+    /// # Panics
+    /// If `index` is out of bounds or `value` does not fit in the width
+    /// ([`PackedVec::try_set`] returns an error instead).
+    #[inline]
+    pub fn set(&mut self, index: usize, value: u64) {
+        if let Err(e) = self.try_set(index, value) {
+            packed_panic(e)
+        }
+    }
+
+    /// Overwrites value `index`, or says why it could not.
+    ///
     /// # Errors
     /// [`PackedError::IndexOutOfBounds`] or [`PackedError::ValueTooWide`]; nothing changes.
     #[inline]
-    pub fn set(&mut self, index: usize, value: u64) -> Result<(), PackedError> {
+    pub fn try_set(&mut self, index: usize, value: u64) -> Result<(), PackedError> {
         if index >= self.len {
             return Err(PackedError::IndexOutOfBounds {
                 index,

@@ -292,12 +292,6 @@ fn is_short_entry(bytes: &[u8], off: usize, s: &[u8]) -> bool {
         .is_some_and(|e| usize::from(e[0]) == s.len() && same_bytes(&e[1..], s))
 }
 
-#[cold]
-#[inline(never)]
-fn too_large(e: StringsError) -> ! {
-    panic!("{e}")
-}
-
 /// The fewest groups that hold `items` at a load of at most `MAX_FULL / GROUP`.
 fn groups_for(items: usize) -> usize {
     items.div_ceil(MAX_FULL)
@@ -380,7 +374,7 @@ impl Interner {
     pub fn intern(&mut self, s: &str) -> Symbol {
         match self.try_intern(s) {
             Ok(sym) => sym,
-            Err(e) => too_large(e),
+            Err(e) => super::too_large(e),
         }
     }
 

@@ -31,7 +31,7 @@
 //! assert_eq!(frozen.resolve(a), "cpu.user");
 //!
 //! let mut table = StringTable::new();
-//! let i = table.push("hello")?;
+//! let i = table.try_push("hello")?;
 //! assert_eq!(table.get(i), Some("hello"));
 //! # Ok::<(), perfkit_layout::strings::StringsError>(())
 //! ```
@@ -44,6 +44,13 @@ mod table;
 
 pub use interner::{Interner, Iter, Resolver, Symbol};
 pub use table::StringTable;
+
+/// The panic of the non-`try_` methods: the message of the error the `try_` twin returns.
+#[cold]
+#[inline(never)]
+fn too_large(e: StringsError) -> ! {
+    panic!("{e}")
+}
 
 /// Errors of the string containers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -41,9 +41,20 @@ impl StringTable {
 
     /// Appends `s` and returns its position.
     ///
+    /// # Panics
+    /// If the buffer would pass 4 GiB ([`StringTable::try_push`] returns an error instead).
+    pub fn push(&mut self, s: &str) -> usize {
+        match self.try_push(s) {
+            Ok(i) => i,
+            Err(e) => super::too_large(e),
+        }
+    }
+
+    /// Appends `s` and returns its position, or says why it could not.
+    ///
     /// # Errors
     /// [`StringsError::TooLarge`] if the buffer would pass 4 GiB (nothing is appended).
-    pub fn push(&mut self, s: &str) -> Result<usize, StringsError> {
+    pub fn try_push(&mut self, s: &str) -> Result<usize, StringsError> {
         let end = u32::try_from(self.buf.len() + s.len()).map_err(|_| StringsError::TooLarge {
             stored: self.buf.len(),
             given: s.len(),
@@ -122,7 +133,7 @@ mod tests {
         let words = ["", "a", "é", "ünïcödé", "", "tail 🦀"];
         let mut t = StringTable::new();
         for (i, w) in words.iter().enumerate() {
-            assert_eq!(t.push(w), Ok(i));
+            assert_eq!(t.try_push(w), Ok(i));
         }
         for (i, w) in words.iter().enumerate() {
             assert_eq!(t.get(i), Some(*w));

@@ -93,11 +93,11 @@ proptest! {
         for &(i, v) in &sets {
             let v = v & mask;
             if model.is_empty() {
-                prop_assert_eq!(p.set(i, v), Err(PackedError::IndexOutOfBounds { index: i, len: 0 }));
+                prop_assert_eq!(p.try_set(i, v), Err(PackedError::IndexOutOfBounds { index: i, len: 0 }));
                 continue;
             }
             let i = i % model.len();
-            p.set(i, v).unwrap();
+            p.try_set(i, v).unwrap();
             model[i] = v;
         }
         for (i, &v) in model.iter().enumerate() {
@@ -117,9 +117,9 @@ proptest! {
         // Too-wide values are refused and change nothing.
         if width < 64 {
             let before = p.clone();
-            prop_assert_eq!(p.push(mask + 1), Err(PackedError::ValueTooWide { value: mask + 1, width, max: mask }));
+            prop_assert_eq!(p.try_push(mask + 1), Err(PackedError::ValueTooWide { value: mask + 1, width, max: mask }));
             if !model.is_empty() {
-                prop_assert!(p.set(0, mask + 1).is_err());
+                prop_assert!(p.try_set(0, mask + 1).is_err());
             }
             prop_assert_eq!(&p, &before);
         }
@@ -128,9 +128,9 @@ proptest! {
         p.truncate(cut);
         model.truncate(cut);
         prop_assert_eq!(p.pop(), model.pop());
-        p.push(mask).unwrap();
+        p.push(mask);
         model.push(mask);
-        p.push(0).unwrap();
+        p.push(0);
         model.push(0);
         prop_assert_eq!(p.iter().collect::<Vec<_>>(), model.clone());
         prop_assert_eq!(p, PackedVec::from_slice(width, &model).unwrap());
@@ -152,7 +152,11 @@ fn packed_widths_outside_1_to_64_are_refused() {
         "bit width 65 is outside 1..=64"
     );
     assert_eq!(
-        PackedVec::new(3).unwrap().push(8).unwrap_err().to_string(),
+        PackedVec::new(3)
+            .unwrap()
+            .try_push(8)
+            .unwrap_err()
+            .to_string(),
         "value 8 does not fit in 3 bits (the largest is 7)"
     );
 }

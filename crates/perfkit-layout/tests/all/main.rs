@@ -3,6 +3,8 @@
 mod bits;
 mod compile_fail;
 mod report;
+#[cfg(feature = "serde")]
+mod serde;
 mod soa;
 mod soa_tamper;
 mod strings;
