@@ -6,6 +6,11 @@
 //! [`prelude`] gathers the names most programs use. Depend on a single crate
 //! (`perfkit-simd`, ...) when you need only that; depend on `perfkit` for all of them.
 //!
+//! The members' own optional features are forwarded under the same names, each reaching
+//! every enabled member that has it: `std` (default; std's CPU detection and the
+//! `PERFKIT_SIMD` override in simd, encoding and layout), `derive` (default; `#[derive(Soa)]`
+//! and `#[derive(Layout)]`), `mimalloc` (default; `perfkit::memory::MiMalloc`) and `serde`.
+//!
 //! ```
 //! use perfkit::prelude::*;
 //! ```
@@ -68,8 +73,11 @@ pub mod prelude {
 
     #[cfg(feature = "layout")]
     pub use perfkit_layout::{
-        BitSet, Id, Id64, Interner, Layout, LayoutReport, PackedVec, Soa, StringTable, Symbol,
+        BitSet, Id, Id64, Interner, Layout, LayoutReport, PackedVec, StringTable, Symbol,
     };
+
+    #[cfg(all(feature = "layout", feature = "derive"))]
+    pub use perfkit_layout::Soa;
 
     #[cfg(feature = "profile")]
     pub use perfkit_profile::{Histogram, Stopwatch, profile};
