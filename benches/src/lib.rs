@@ -8,7 +8,8 @@
 //! - the **function id** names the contender: `naive` for the plain-Rust baseline,
 //!   `perfkit` (or `perfkit/<variant>`, e.g. `perfkit/avx2`) for ours, `hand/<what>` for
 //!   hand-written reference code, and the peer crate's name (`simsimd`, `prost`, ...)
-//!   for every other contender;
+//!   for every other contender ([`perfkit_bench::roles`] documents the scheme and
+//!   [`contender_kind`] reads it back);
 //! - the **parameter** is the input size, e.g. `4096`;
 //! - every group sets a [`criterion::Throughput`] so the report can show elements/s or bytes/s.
 //!
@@ -24,38 +25,18 @@ use std::time::Duration;
 
 use criterion::Criterion;
 
-/// How a contender's name classifies it in reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContenderKind {
-    /// The plain-Rust baseline every ratio is taken against (`naive`).
-    Naive,
-    /// perfkit itself (`perfkit`, `perfkit/<variant>`).
-    Perfkit,
-    /// Hand-written reference code (`hand/<what>`).
-    Hand,
-    /// A peer crate.
-    Peer,
-}
-
-/// Classifies a contender by its function id (see the crate docs).
-#[must_use]
-pub fn contender_kind(name: &str) -> ContenderKind {
-    let head = name.split('/').next().unwrap_or(name);
-    match head {
-        "naive" => ContenderKind::Naive,
-        "perfkit" => ContenderKind::Perfkit,
-        "hand" => ContenderKind::Hand,
-        _ => ContenderKind::Peer,
-    }
-}
+/// How a contender's name classifies it in reports: perfkit-bench's
+/// [`Role`](perfkit_bench::roles::Role) (`Baseline` for `naive`, `Ours` for `perfkit`, `Hand`,
+/// `Peer`), where the naming scheme is documented once.
+pub use perfkit_bench::roles::Role as ContenderKind;
+/// Classifies a contender by its function id (see the crate docs and
+/// [`perfkit_bench::roles`]).
+pub use perfkit_bench::roles::role as contender_kind;
 
 /// Whether this is a quick run (`PERFKIT_BENCH_QUICK=1`, set by `cargo xtask bench --quick`).
 /// Bench targets that tune a group's sampling (sample count, measurement time) skip that in a
 /// quick run, because a group's own settings take precedence over criterion's command line.
-#[must_use]
-pub fn quick() -> bool {
-    std::env::var_os("PERFKIT_BENCH_QUICK").is_some_and(|v| v != "0")
-}
+pub use perfkit_bench::quick;
 
 /// CPU time the calling thread has used so far (user + system): unlike wall-clock time, not
 /// inflated when the thread is descheduled. The one-thread allocation churn, whose passes
@@ -108,9 +89,9 @@ mod tests {
 
     #[test]
     fn contender_names_classify() {
-        assert_eq!(contender_kind("naive"), ContenderKind::Naive);
-        assert_eq!(contender_kind("perfkit"), ContenderKind::Perfkit);
-        assert_eq!(contender_kind("perfkit/avx512"), ContenderKind::Perfkit);
+        assert_eq!(contender_kind("naive"), ContenderKind::Baseline);
+        assert_eq!(contender_kind("perfkit"), ContenderKind::Ours);
+        assert_eq!(contender_kind("perfkit/avx512"), ContenderKind::Ours);
         assert_eq!(contender_kind("hand/avx512x4"), ContenderKind::Hand);
         assert_eq!(contender_kind("simsimd"), ContenderKind::Peer);
         assert_eq!(contender_kind("naive-ish"), ContenderKind::Peer);

@@ -14,9 +14,9 @@
 //!   Use it directly for a latency distribution you own, e.g. per-batch latency.
 //! - **[`RegressionDetector`].** Compares a new median (with its confidence interval) to a
 //!   baseline and says [`Improved`](Verdict::Improved), [`Regressed`](Verdict::Regressed) or
-//!   [`NoChange`](Verdict::NoChange): a change counts only beyond the threshold (20% by
+//!   [`NoChange`](Verdict::NoChange): a change counts only beyond the threshold (2% by
 //!   default) *and* when the confidence intervals do not overlap — the rule
-//!   `cargo xtask bench --baseline` applies.
+//!   `cargo xtask bench --compare` and `--baseline` apply.
 //!
 //! Time is always recorded in **nanoseconds** (`u64`), measured with
 //! [`std::time::Instant`].

@@ -79,16 +79,16 @@ fn verdicts() {
 }
 
 #[test]
-fn the_default_threshold_is_twenty_percent_lower_is_better() {
+fn the_default_threshold_is_two_percent_lower_is_better() {
     let d = RegressionDetector::new(Estimate::exact(1_000.0).unwrap());
-    assert_eq!(d.threshold_pct(), 20.0);
-    assert_eq!(RegressionDetector::DEFAULT_THRESHOLD_PCT, 20.0);
+    assert_eq!(d.threshold_pct(), 2.0);
+    assert_eq!(RegressionDetector::DEFAULT_THRESHOLD_PCT, 2.0);
     assert_eq!(d.baseline(), Estimate::exact(1_000.0).unwrap());
     let check = |m: f64| d.check(Estimate::exact(m).unwrap()).verdict;
-    assert_eq!(check(1_200.0), Verdict::NoChange);
-    assert_eq!(check(1_201.0), Verdict::Regressed);
-    assert_eq!(check(800.0), Verdict::NoChange);
-    assert_eq!(check(799.0), Verdict::Improved);
+    assert_eq!(check(1_020.0), Verdict::NoChange);
+    assert_eq!(check(1_021.0), Verdict::Regressed);
+    assert_eq!(check(980.0), Verdict::NoChange);
+    assert_eq!(check(979.0), Verdict::Improved);
 }
 
 #[test]

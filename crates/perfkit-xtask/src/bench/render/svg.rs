@@ -1,11 +1,14 @@
-//! One inline SVG bar chart per group: a horizontal bar per contender and size, coloured by
-//! kind, with the confidence interval drawn as a whisker. Plain SVG 1.1: no scripts, no fonts
-//! to fetch, nothing external.
+//! Inline SVG charts: per group and input size a bar chart (a horizontal bar per contender,
+//! coloured by kind, with the confidence interval as a whisker; one axis per size, so sizes
+//! 1000× apart never share a scale), and per group with several sizes a line chart of
+//! throughput against input size per contender (both axes logarithmic, as criterion draws
+//! it). Plain SVG 1.1: no scripts, no fonts to fetch, nothing external.
 
 use std::fmt::Write as _;
 
-use super::criterion::Unit;
-use super::report::{Entry, Kind, escape};
+use super::escape;
+use crate::bench::criterion::Unit;
+use crate::bench::report::{Entry, Kind};
 use crate::util::human_ns;
 
 const WIDTH: f64 = 760.0;
@@ -154,6 +157,157 @@ pub fn group_chart(group: &str, entries: &[&Entry]) -> String {
     s
 }
 
+/// Distinct colours for the lines of a line chart (kind colours repeat within a group).
+const LINE_COLOURS: [&str; 8] = [
+    "#ea580c", "#2563eb", "#16a34a", "#9333ea", "#6b7280", "#db2777", "#0891b2", "#ca8a04",
+];
+
+/// The line chart of one group: throughput (or, without one, iterations per second) against
+/// the numeric input size, one line per contender; `None` when fewer than two numeric sizes.
+pub fn size_chart(group: &str, entries: &[&Entry]) -> Option<String> {
+    // (contender, [(size, per second)]) in report order.
+    let mut lines: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+    for e in entries {
+        let Some(size) = e
+            .measurement
+            .parameter
+            .as_deref()
+            .and_then(|p| p.parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let m = e.measurement.median.point;
+        let y = e
+            .measurement
+            .throughput
+            .map_or(1e9 / m, |t| t.per_second(m));
+        if !(size > 0.0 && y.is_finite() && y > 0.0) {
+            continue;
+        }
+        match lines.iter_mut().find(|l| l.0 == e.measurement.contender) {
+            Some(l) => l.1.push((size, y)),
+            None => lines.push((&e.measurement.contender, vec![(size, y)])),
+        }
+    }
+    let mut sizes: Vec<f64> = lines.iter().flat_map(|l| l.1.iter().map(|p| p.0)).collect();
+    sizes.sort_by(f64::total_cmp);
+    sizes.dedup();
+    if sizes.len() < 2 {
+        return None;
+    }
+    let unit = entries
+        .iter()
+        .find_map(|e| e.measurement.throughput.map(|t| t.unit));
+    let ylabel = match unit {
+        Some(Unit::Elements) => "elements/s",
+        Some(Unit::Bytes) => "bytes/s",
+        None => "iterations/s",
+    };
+    let (w, h, left, right, top, bottom) = (WIDTH, 300.0, 70.0, 170.0, 30.0, 40.0);
+    let (x0, x1) = (sizes[0].log10(), sizes[sizes.len() - 1].log10());
+    let ys: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.1.iter().map(|p| p.1.log10()))
+        .collect();
+    let (mut y0, mut y1) = ys
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &y| (a.min(y), b.max(y)));
+    if y1 - y0 < 1e-9 {
+        (y0, y1) = (y0 - 0.5, y1 + 0.5);
+    }
+    let px = |x: f64| left + (x.log10() - x0) / (x1 - x0) * (w - left - right);
+    let py = |y: f64| top + (y1 - y.log10()) / (y1 - y0) * (h - top - bottom);
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" \
+         viewBox=\"0 0 {w:.0} {h:.0}\" role=\"img\" aria-label=\"{} by input size\" \
+         font-family=\"system-ui,sans-serif\" font-size=\"12\">\n",
+        escape(group)
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"0\" y=\"16\" fill=\"#555\">{} against input size (both axes logarithmic; higher is faster)</text>",
+        escape(ylabel)
+    );
+    // Axes.
+    let _ = writeln!(
+        s,
+        "<line x1=\"{left:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>",
+        h - bottom,
+        w - right,
+        h - bottom
+    );
+    let _ = writeln!(
+        s,
+        "<line x1=\"{left:.1}\" y1=\"{top:.1}\" x2=\"{left:.1}\" y2=\"{:.1}\" stroke=\"#999\"/>",
+        h - bottom
+    );
+    for &size in &sizes {
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">{size}</text>",
+            px(size),
+            h - bottom + 16.0
+        );
+    }
+    for (v, anchor) in [(10f64.powf(y0), h - bottom), (10f64.powf(y1), top + 10.0)] {
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{anchor:.1}\" text-anchor=\"end\" fill=\"#555\">{}</text>",
+            left - 6.0,
+            escape(&si(v))
+        );
+    }
+    for (i, (name, points)) in lines.iter().enumerate() {
+        let colour = LINE_COLOURS[i % LINE_COLOURS.len()];
+        let mut pts = points.clone();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let path: Vec<String> = pts
+            .iter()
+            .map(|&(x, y)| format!("{:.1},{:.1}", px(x), py(y)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>",
+            path.join(" ")
+        );
+        for &(x, y) in &pts {
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>",
+                px(x),
+                py(y)
+            );
+        }
+        let ly = top + 16.0 * i as f64;
+        let _ = writeln!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"10.0\" height=\"10.0\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            w - right + 12.0,
+            ly,
+            w - right + 26.0,
+            ly + 9.0,
+            escape(name)
+        );
+    }
+    s.push_str("</svg>\n");
+    Some(s)
+}
+
+/// `1.95G`, `230M`, `12.5K`: an axis label.
+fn si(v: f64) -> String {
+    let (d, p) = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")]
+        .into_iter()
+        .find(|(d, _)| v >= *d)
+        .unwrap_or((1.0, ""));
+    let n = format!("{:.3}", v / d);
+    let n = if n.contains('.') {
+        n.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &n
+    };
+    format!("{n}{p}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,7 +340,11 @@ mod tests {
                     !value.contains('<') && !value.contains('>'),
                     "{key}={value}"
                 );
-                if ["x", "y", "width", "height", "x1", "x2", "y1", "y2"].contains(&key) {
+                if [
+                    "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx", "cy", "r",
+                ]
+                .contains(&key)
+                {
                     let n: f64 = value
                         .parse()
                         .unwrap_or_else(|_| panic!("{key}=\"{value}\""));
@@ -244,6 +402,37 @@ mod tests {
             assert!((w - t * k).abs() < 0.2, "{widths:?} vs {tp:?}");
         }
         assert!(svg.contains("elements/s"));
+    }
+
+    #[test]
+    fn size_chart_draws_a_line_per_contender_only_with_several_sizes() {
+        let r = fixture_results();
+        for (group, entries) in r.groups() {
+            // The fixture has one size per group: no line chart.
+            assert!(size_chart(group, &entries).is_none());
+        }
+        // Two sizes of every contender of one group.
+        let (group, entries) = r
+            .groups()
+            .into_iter()
+            .find(|(g, _)| *g == "sum_u64")
+            .unwrap();
+        let mut bigger: Vec<Entry> = entries.iter().map(|e| (*e).clone()).collect();
+        for e in &mut bigger {
+            e.measurement.parameter = Some("65536".into());
+            e.measurement.median.point *= 16.0;
+            if let Some(t) = &mut e.measurement.throughput {
+                t.per_iteration *= 16;
+            }
+        }
+        let all: Vec<&Entry> = entries.iter().copied().chain(bigger.iter()).collect();
+        let svg = size_chart(group, &all).expect("two sizes");
+        check_well_formed(&svg);
+        assert_eq!(svg.matches("<polyline").count(), entries.len());
+        assert_eq!(svg.matches("<circle").count(), 2 * entries.len());
+        assert!(svg.contains(">4096<") && svg.contains(">65536<"));
+        assert_eq!(si(1.95e9), "1.95G");
+        assert_eq!(si(230e6), "230M");
     }
 
     #[test]

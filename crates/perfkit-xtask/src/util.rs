@@ -6,7 +6,69 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use std::sync::OnceLock;
+
 use serde::Deserialize;
+
+/// `--manifest-path`, when given before the command.
+static MANIFEST_PATH: OnceLock<PathBuf> = OnceLock::new();
+/// How the user invoked the tools (`cargo xtask` or `cargo perfkit`), for messages.
+static PROGRAM: OnceLock<String> = OnceLock::new();
+
+/// Takes a global `--manifest-path PATH` (or `--manifest-path=PATH`) out of `args`: it may
+/// come anywhere before `--` and selects the workspace every command works on (the process
+/// moves into that manifest's directory, so every cargo command it runs agrees).
+pub fn take_manifest_path(args: &mut Vec<String>) -> Result<()> {
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let Some(i) = args[..end]
+        .iter()
+        .position(|a| a == "--manifest-path" || a.starts_with("--manifest-path="))
+    else {
+        return Ok(());
+    };
+    let value = match args[i].strip_prefix("--manifest-path=") {
+        Some(v) => {
+            let v = v.to_string();
+            args.remove(i);
+            v
+        }
+        None if i + 1 < end => {
+            let v = args.remove(i + 1);
+            args.remove(i);
+            v
+        }
+        None => {
+            return Err(Failure::new(
+                "--manifest-path needs a value: the path of a Cargo.toml",
+            ));
+        }
+    };
+    let path = PathBuf::from(&value);
+    let path = match path.canonicalize() {
+        Ok(p) if p.is_file() => p,
+        _ => {
+            return Err(Failure::new(format!(
+                "--manifest-path {value}: no such file (give the path of a Cargo.toml)"
+            )));
+        }
+    };
+    // Every cargo command the tools run then sees the same workspace as `cargo metadata`.
+    if let Some(dir) = path.parent() {
+        std::env::set_current_dir(dir).map_err(|e| Failure::io("enter", dir, &e))?;
+    }
+    let _ = MANIFEST_PATH.set(path);
+    Ok(())
+}
+
+/// Records how the tools were invoked (`cargo xtask`, `cargo perfkit`).
+pub fn set_program(program: &str) {
+    let _ = PROGRAM.set(program.to_string());
+}
+
+/// How the tools were invoked, for messages: `cargo xtask` unless told otherwise.
+pub fn program() -> &'static str {
+    PROGRAM.get().map_or("cargo xtask", String::as_str)
+}
 
 /// Why a subcommand stopped: one line for the user, and the process exit status.
 ///
@@ -57,12 +119,18 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.message)?;
+        write!(f, "error: {}", as_invoked(&self.message))?;
         if let Some(fix) = &self.fix {
-            write!(f, " (fix: `{fix}`)")?;
+            write!(f, " (fix: `{}`)", as_invoked(fix))?;
         }
         Ok(())
     }
+}
+
+/// `text` with the tools' name as the user invoked them: messages are written for
+/// `cargo xtask`, and read `cargo perfkit` under that binary.
+pub fn as_invoked(text: &str) -> String {
+    text.replace("cargo xtask", program())
 }
 
 /// Every subcommand returns this.
@@ -180,6 +248,34 @@ pub struct Workspace {
     pub target_directory: PathBuf,
     /// The member packages.
     pub packages: Vec<Package>,
+    /// `[workspace.metadata]` of the root Cargo.toml (`null` when absent).
+    #[serde(default)]
+    pub metadata: serde_json::Value,
+}
+
+/// `[workspace.metadata.perfkit]`: a workspace's own settings for these tools.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct Settings {
+    /// The binary `pgo` and `bloat` build when none is named:
+    /// `default-target = { package = "app", example = "demo" }` (or `bin = "app"`).
+    #[serde(default)]
+    pub default_target: Option<DefaultTarget>,
+    /// Contender roles for `bench` reports (see `bench::roles`).
+    #[serde(default)]
+    pub bench: Option<serde_json::Value>,
+}
+
+/// `default-target` in [`Settings`].
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultTarget {
+    /// The package that has it.
+    pub package: Option<String>,
+    /// An example's name.
+    pub example: Option<String>,
+    /// A binary's name.
+    pub bin: Option<String>,
 }
 
 /// One member package.
@@ -189,6 +285,8 @@ pub struct Package {
     pub name: String,
     /// Its build targets.
     pub targets: Vec<Target>,
+    /// Its Cargo.toml.
+    pub manifest_path: PathBuf,
 }
 
 /// One build target of a package.
@@ -203,11 +301,20 @@ pub struct Target {
 impl Workspace {
     /// Asks cargo.
     pub fn load() -> Result<Self> {
-        let json = output(
-            cargo()
-                .args(["metadata", "--format-version", "1", "--no-deps"])
-                .current_dir(env!("CARGO_MANIFEST_DIR")),
-        )?;
+        let mut cmd = cargo();
+        cmd.args(["metadata", "--format-version", "1", "--no-deps"]);
+        if let Some(path) = MANIFEST_PATH.get() {
+            cmd.arg("--manifest-path").arg(path);
+        }
+        let json = output(&mut cmd).map_err(|f| {
+            Failure::missing(
+                format!("no Cargo workspace here ({})", f.message),
+                format!(
+                    "cd into a Cargo project, or pass --manifest-path PATH/Cargo.toml to {}",
+                    program()
+                ),
+            )
+        })?;
         serde_json::from_str(&json)
             .map_err(|e| Failure::new(format!("cannot read `cargo metadata` output: {e}")))
     }
@@ -215,6 +322,19 @@ impl Workspace {
     /// `target/perfkit/<task>`.
     pub fn out_dir(&self, task: &str) -> PathBuf {
         self.target_directory.join("perfkit").join(task)
+    }
+
+    /// `[workspace.metadata.perfkit]`, or the defaults when there is none.
+    pub fn settings(&self) -> Result<Settings> {
+        match self.metadata.get("perfkit") {
+            None => Ok(Settings::default()),
+            Some(v) => Settings::deserialize(v).map_err(|e| {
+                Failure::new(format!(
+                    "[workspace.metadata.perfkit] in {}: {e}",
+                    self.workspace_root.join("Cargo.toml").display()
+                ))
+            }),
+        }
     }
 
     /// The package called `name`.
@@ -233,12 +353,6 @@ impl Package {
             .collect()
     }
 }
-
-/// Examples `pgo` and `bloat` use, in order, when no target is named: the flagship example
-/// once it exists, else the small workload that stands in for it.
-pub const DEFAULT_EXAMPLES: [&str; 2] = ["metrics_pipeline", "pgo_workload"];
-/// The package those examples live in.
-pub const DEFAULT_PACKAGE: &str = "perfkit";
 
 /// A binary to build: `--example NAME` or `--bin NAME` of a package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,40 +376,22 @@ impl BuildTarget {
         ]
     }
 
-    /// The target `--example`/`--bin`/`--package` name, or the default example.
+    /// The target `--example`/`--bin`/`--package` names. With none named: the workspace's
+    /// `default-target` (`[workspace.metadata.perfkit]`), else its only binary.
     pub fn resolve(ws: &Workspace, p: &crate::flags::Parsed) -> Result<Self> {
         let pkg_flag = p.value("--package");
-        let (kind, name) = match (p.value("--example"), p.value("--bin")) {
-            (Some(e), _) => ("example", Some(e)),
-            (None, Some(b)) => ("bin", Some(b)),
-            (None, None) => ("example", None),
+        let (kind, name, pkg_flag) = match (p.value("--example"), p.value("--bin")) {
+            (Some(e), _) => ("example", e.to_string(), pkg_flag.map(str::to_string)),
+            (None, Some(b)) => ("bin", b.to_string(), pkg_flag.map(str::to_string)),
+            (None, None) => Self::default_for(ws, pkg_flag)?,
         };
+        let pkg_flag = pkg_flag.as_deref();
         let candidates: Vec<&Package> = match pkg_flag {
             Some(pk) => vec![
                 ws.package(pk)
                     .ok_or_else(|| Failure::new(format!("no package `{pk}` in this workspace")))?,
             ],
-            None if name.is_none() => vec![ws.package(DEFAULT_PACKAGE).ok_or_else(|| {
-                Failure::new(format!("no package `{DEFAULT_PACKAGE}`; name one with -p"))
-            })?],
             None => ws.packages.iter().collect(),
-        };
-        let name = match name {
-            Some(n) => n.to_string(),
-            None => {
-                let have = candidates[0].targets_of("example");
-                DEFAULT_EXAMPLES
-                    .iter()
-                    .find(|e| have.contains(e))
-                    .map(|e| (*e).to_string())
-                    .ok_or_else(|| {
-                        Failure::new(format!(
-                            "package `{}` has none of the default examples ({}); name one with --example or --bin",
-                            candidates[0].name,
-                            DEFAULT_EXAMPLES.join(", ")
-                        ))
-                    })?
-            }
         };
         let owners: Vec<&str> = candidates
             .iter()
@@ -318,6 +414,54 @@ impl BuildTarget {
             many => Err(Failure::new(format!(
                 "{kind} `{name}` exists in several packages ({}); pick one with -p",
                 many.join(", ")
+            ))),
+        }
+    }
+}
+
+impl BuildTarget {
+    /// The target to use when none is named: `(kind, name, package)`.
+    fn default_for(
+        ws: &Workspace,
+        pkg_flag: Option<&str>,
+    ) -> Result<(&'static str, String, Option<String>)> {
+        let set = |kind| {
+            format!(
+                "name one with --bin NAME or --example NAME, or set `default-target = {{ package = \"PKG\", {kind} = \"NAME\" }}` under [workspace.metadata.perfkit] in {}",
+                ws.workspace_root.join("Cargo.toml").display()
+            )
+        };
+        if let Some(d) = ws.settings()?.default_target {
+            let pkg = pkg_flag.map(str::to_string).or(d.package);
+            return match (d.example, d.bin) {
+                (Some(e), None) => Ok(("example", e, pkg)),
+                (None, Some(b)) => Ok(("bin", b, pkg)),
+                _ => Err(Failure::new(format!(
+                    "[workspace.metadata.perfkit] default-target needs exactly one of `example` or `bin` in {}",
+                    ws.workspace_root.join("Cargo.toml").display()
+                ))),
+            };
+        }
+        let bins: Vec<(&str, &str)> = ws
+            .packages
+            .iter()
+            .filter(|pk| pkg_flag.is_none_or(|f| f == pk.name))
+            .flat_map(|pk| {
+                pk.targets_of("bin")
+                    .into_iter()
+                    .map(|b| (pk.name.as_str(), b))
+            })
+            .collect();
+        match bins.as_slice() {
+            [(pkg, bin)] => Ok(("bin", (*bin).to_string(), Some((*pkg).to_string()))),
+            [] => Err(Failure::new(format!(
+                "no binary target to build here: {}",
+                set("example")
+            ))),
+            many => Err(Failure::new(format!(
+                "several binaries ({}): {}",
+                many.iter().map(|(_, b)| *b).collect::<Vec<_>>().join(", "),
+                set("bin")
             ))),
         }
     }
@@ -409,6 +553,7 @@ mod tests {
     fn workspace() -> Workspace {
         let pkg = |name: &str, targets: &[(&str, &str)]| Package {
             name: name.into(),
+            manifest_path: format!("/w/{name}/Cargo.toml").into(),
             targets: targets
                 .iter()
                 .map(|(n, k)| Target {
@@ -420,6 +565,9 @@ mod tests {
         Workspace {
             workspace_root: "/w".into(),
             target_directory: "/w/target".into(),
+            metadata: serde_json::json!({
+                "perfkit": { "default-target": { "package": "perfkit", "example": "pgo_workload" } }
+            }),
             packages: vec![
                 pkg(
                     "perfkit",
@@ -478,12 +626,47 @@ mod tests {
             resolve(&["-p", "zzz"]).unwrap_err().message,
             "no package `zzz` in this workspace"
         );
-        assert!(
-            resolve(&["-p", "tool"])
-                .unwrap_err()
-                .message
-                .contains("none of the default examples")
+        // Without a configured default: the workspace's only binary, else a clear error.
+        let mut ws = workspace();
+        ws.metadata = serde_json::Value::Null;
+        let spec_args = |args: &[&str]| {
+            let spec = crate::flags::Spec {
+                command: "t",
+                usage: "",
+                about: "",
+                flags: &[],
+                positional: &[],
+                trailing: None,
+                build_target: true,
+            };
+            let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
+            crate::flags::parse(&spec, &args).unwrap()
+        };
+        let t = BuildTarget::resolve(&ws, &spec_args(&[])).unwrap();
+        assert_eq!(
+            (t.package.as_str(), t.kind, t.name.as_str()),
+            ("tool", "bin", "tool")
         );
+        ws.packages[2].targets.push(Target {
+            name: "second".into(),
+            kind: vec!["bin".into()],
+        });
+        let err = BuildTarget::resolve(&ws, &spec_args(&[]))
+            .unwrap_err()
+            .message;
+        assert!(err.contains("several binaries (tool, second)"), "{err}");
+        assert!(err.contains("default-target"), "{err}");
+        ws.metadata =
+            serde_json::json!({ "perfkit": { "default-target": { "bin": "x", "example": "y" } } });
+        let err = BuildTarget::resolve(&ws, &spec_args(&[]))
+            .unwrap_err()
+            .message;
+        assert!(err.contains("exactly one of"), "{err}");
+        ws.metadata = serde_json::json!({ "perfkit": { "typo": 1 } });
+        let err = BuildTarget::resolve(&ws, &spec_args(&[]))
+            .unwrap_err()
+            .message;
+        assert!(err.contains("unknown field `typo`"), "{err}");
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub const TARGET_FLAGS: [Flag; 3] = [
         long: "--example",
         short: None,
         value: Some("NAME"),
-        help: "this example [default: metrics_pipeline if it exists, else pgo_workload]",
+        help: "this example [default: `default-target` in [workspace.metadata.perfkit], else the only binary]",
     },
     Flag {
         long: "--bin",
@@ -55,7 +55,7 @@ pub const TARGET_FLAGS: [Flag; 3] = [
         long: "--package",
         short: Some("-p"),
         value: Some("PKG"),
-        help: "the package that has it [default: perfkit, or the one with --bin]",
+        help: "the package that has it [default: the one that has it]",
     },
 ];
 
@@ -199,7 +199,7 @@ pub fn parse(spec: &Spec, args: &[String]) -> Result<Parsed> {
 pub fn parse_or_help(spec: &Spec, args: &[String]) -> Result<Option<Parsed>> {
     let p = parse(spec, args)?;
     if p.help {
-        print!("{}", help(spec));
+        print!("{}", crate::util::as_invoked(&help(spec)));
         return Ok(None);
     }
     if spec.build_target {

@@ -20,7 +20,7 @@ use budget::Sizes;
 
 const SPEC: Spec = Spec {
     command: "bloat",
-    usage: "[--example NAME | --bin NAME] [-p PKG] [--check] [--budget FILE] [--install] [-n N]",
+    usage: "[--example NAME | --bin NAME] [-p PKG] [--check | --init] [--budget FILE] [--install] [-n N]",
     about: "release binary size: stripped size, .text, top functions and size per crate \
             (via cargo-bloat), optionally checked against bloat-budget.toml",
     flags: &[
@@ -29,6 +29,12 @@ const SPEC: Spec = Spec {
             short: None,
             value: None,
             help: "compare with the budget; exit 1 naming what is over and by how much",
+        },
+        Flag {
+            long: "--init",
+            short: None,
+            value: None,
+            help: "add a starter table for this binary to the budget file: today's sizes plus 10%",
         },
         Flag {
             long: "--budget",
@@ -216,37 +222,49 @@ pub fn run(args: &[String]) -> Result<()> {
     let Some(p) = flags::parse_or_help(&SPEC, args)? else {
         return Ok(());
     };
+    p.exclusive(&SPEC, &["--check", "--init"])?;
     let top = p.number::<usize>(&SPEC, "--top")?.unwrap_or(15).max(1);
     let version = ensure_cargo_bloat(p.switch("--install"))?;
     let ws = Workspace::load()?;
     let target = BuildTarget::resolve(&ws, &p)?;
     let out = ws.out_dir("bloat");
     let target_dir = out.join("target");
+    let budget_path = p.value("--budget").map_or_else(
+        || ws.workspace_root.join("bloat-budget.toml"),
+        PathBuf::from,
+    );
+    let key = format!("{}.{}", target.kind, target.name);
     // Read the budget first: a malformed file should fail before a long build.
-    let budget = if p.switch("--check") {
-        let path = p.value("--budget").map_or_else(
-            || ws.workspace_root.join("bloat-budget.toml"),
-            PathBuf::from,
-        );
-        if !path.is_file() {
-            return Err(Failure::new(format!(
-                "no budget file at {}: create it with an [example.NAME] table (format: the comment at the top of the repository's bloat-budget.toml)",
-                path.display()
-            )));
-        }
-        let budgets = budget::parse(&util::read(&path)?)
-            .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
-        let key = format!("{}.{}", target.kind, target.name);
-        let b = budgets.get(&key).cloned().ok_or_else(|| {
-            Failure::new(format!(
-                "{} has no [{key}] table; add one with stripped_size, text_size, largest_function and a [{key}.crates] table",
-                path.display()
-            ))
-        })?;
-        Some((path, b))
+    let existing = if budget_path.is_file() {
+        let budgets = budget::parse(&util::read(&budget_path)?)
+            .map_err(|e| Failure::new(format!("{}: {e}", budget_path.display())))?;
+        Some(budgets)
     } else {
         None
     };
+    let budget = if p.switch("--check") {
+        let Some(budgets) = &existing else {
+            return Err(Failure::missing(
+                format!("no budget file at {}", budget_path.display()),
+                format!("cargo xtask bloat --{} {} --init", target.kind, target.name),
+            ));
+        };
+        let b = budgets.get(&key).cloned().ok_or_else(|| {
+            Failure::missing(
+                format!("{} has no [{key}] table", budget_path.display()),
+                format!("cargo xtask bloat --{} {} --init", target.kind, target.name),
+            )
+        })?;
+        Some((budget_path.clone(), b))
+    } else {
+        None
+    };
+    if p.switch("--init") && existing.as_ref().is_some_and(|b| b.contains_key(&key)) {
+        return Err(Failure::new(format!(
+            "{} already has a [{key}] table: edit its limits, or delete the table and run --init again",
+            budget_path.display()
+        )));
+    }
 
     progress(format!(
         "[1/3] {version}: functions of {} `{}` (release, target dir {})",
@@ -325,6 +343,32 @@ pub fn run(args: &[String]) -> Result<()> {
                 msgs.join("; ")
             )));
         }
+    }
+    if p.switch("--init") {
+        let table = budget::starter(&key, &sizes, 10, &crate::machine::now());
+        let mut file = match &existing {
+            Some(_) => util::read(&budget_path)?,
+            None => String::from(
+                "# Size budgets checked by `cargo xtask bloat --check`: one [example.NAME] or [bin.NAME]\n\
+                 # table per binary (stripped_size, text_size, largest_function) and a .crates table of\n\
+                 # .text bytes per crate. Sizes are bytes, or strings with a unit (\"420 KiB\").\n",
+            ),
+        };
+        if !file.ends_with('\n') {
+            file.push('\n');
+        }
+        file.push('\n');
+        file.push_str(&table);
+        util::write(&budget_path, &file)?;
+        let _ = write!(
+            text,
+            "\nstarter budget [{key}] written to {}\n",
+            budget_path.display()
+        );
+        println!(
+            "\nstarter budget [{key}] written to {}",
+            budget_path.display()
+        );
     }
     let report = out.join("report.txt");
     util::write(&report, &text)?;

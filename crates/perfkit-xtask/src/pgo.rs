@@ -55,6 +55,78 @@ pub fn user_rustflags(encoded: Option<&str>, plain: Option<&str>) -> Vec<String>
     }
 }
 
+/// The rustc flags cargo's config files give builds for `host` when no environment variable
+/// sets them: `target.<host>.rustflags` if any file sets it, else `build.rustflags`, each
+/// merged over the files cargo reads (`$CARGO_HOME/config.toml`, then `.cargo/config.toml`
+/// from the filesystem root down to `dir`; later files' flags come later). A string value is
+/// split on whitespace, as cargo does. (`target.'cfg(..)'.rustflags` tables are not read.)
+///
+/// `pgo` passes every build its flags through `CARGO_ENCODED_RUSTFLAGS`, which makes cargo
+/// ignore these files; so it reads them itself, and every build it compares gets them.
+pub fn config_rustflags(
+    dir: &Path,
+    cargo_home: Option<&Path>,
+    host: &str,
+) -> std::result::Result<Vec<String>, String> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    if let Some(home) = cargo_home {
+        files.push(home.join("config.toml"));
+        files.push(home.join("config"));
+    }
+    let ancestors: Vec<&Path> = dir.ancestors().collect();
+    for a in ancestors.into_iter().rev() {
+        files.push(a.join(".cargo").join("config.toml"));
+        files.push(a.join(".cargo").join("config"));
+    }
+    let (mut build, mut target, mut seen_target) = (Vec::new(), Vec::new(), false);
+    let mut read_files = std::collections::HashSet::new();
+    for f in files {
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
+        // `$CARGO_HOME` may also be an ancestor's `.cargo`: read each file once.
+        if !read_files.insert(f.canonicalize().unwrap_or_else(|_| f.clone())) {
+            continue;
+        }
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| format!("{}: {e}", f.display()))?;
+        let flags = |v: Option<&toml::Value>| -> std::result::Result<Option<Vec<String>>, String> {
+            match v {
+                None => Ok(None),
+                Some(toml::Value::String(s)) => {
+                    Ok(Some(s.split_whitespace().map(String::from).collect()))
+                }
+                Some(toml::Value::Array(a)) => a
+                    .iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(String::from)
+                            .ok_or_else(|| format!("{}: rustflags must be strings", f.display()))
+                    })
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map(Some),
+                Some(_) => Err(format!(
+                    "{}: rustflags must be a string or an array of strings",
+                    f.display()
+                )),
+            }
+        };
+        if let Some(b) = flags(doc.get("build").and_then(|b| b.get("rustflags")))? {
+            build.extend(b);
+        }
+        let t = doc
+            .get("target")
+            .and_then(|t| t.get(host))
+            .and_then(|t| t.get("rustflags"));
+        if let Some(t) = flags(t)? {
+            seen_target = true;
+            target.extend(t);
+        }
+    }
+    Ok(if seen_target { target } else { build })
+}
+
 /// Flags for the instrumented build: the user's, then `-Cprofile-generate=<dir>`.
 #[must_use]
 pub fn instrument_flags(user: &[String], profile_dir: &Path) -> Vec<String> {
@@ -326,10 +398,20 @@ pub fn run(args: &[String]) -> Result<()> {
     let out = ws.out_dir("pgo");
     let profile_dir = out.join("profiles").join(&target.name);
     let merged = out.join(format!("{}.profdata", target.name));
-    let user = user_rustflags(
-        std::env::var("CARGO_ENCODED_RUSTFLAGS").ok().as_deref(),
-        std::env::var("RUSTFLAGS").ok().as_deref(),
-    );
+    let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS").ok();
+    let plain = std::env::var("RUSTFLAGS").ok();
+    // Every build below gets its flags through CARGO_ENCODED_RUSTFLAGS, which hides the
+    // config files' rustflags from cargo: read them here, so every build sees them.
+    let user = if encoded.is_some() || plain.is_some() {
+        user_rustflags(encoded.as_deref(), plain.as_deref())
+    } else {
+        let cwd = std::env::current_dir()
+            .map_err(|e| Failure::new(format!("no current directory: {e}")))?;
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+        config_rustflags(&cwd, home.as_deref(), &rustc.host).map_err(Failure::new)?
+    };
     progress(format!(
         "PGO for {} `{}` of package `{}` (llvm-profdata: {})",
         target.kind,
@@ -405,7 +487,7 @@ pub fn run(args: &[String]) -> Result<()> {
         optimized.missing_profile_warnings
     ));
     progress("plain release build for comparison (your usual target directory and flags)");
-    let release = build(&target, "release", None, None)?;
+    let release = build(&target, "release", None, Some(&user))?;
     progress("`pgo` profile without profile data, to separate PGO's share from fat LTO's");
     let lto_only = build(&target, "pgo", Some(&out.join("target-lto")), Some(&user))?;
 
@@ -456,6 +538,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let lines = speedup_lines(&release_m, &lto_m, &pgo_m);
     let report = Report {
         target: &target,
+        root: &ws.workspace_root,
         train_args: &train_args,
         user_flags: &user,
         rustc: &rustc,
@@ -522,6 +605,7 @@ fn speedup_lines(release: &Summary, lto_only: &Summary, pgo: &Summary) -> Vec<St
 
 struct Report<'a> {
     target: &'a BuildTarget,
+    root: &'a Path,
     train_args: &'a [String],
     user_flags: &'a [String],
     rustc: &'a RustcInfo,
@@ -566,13 +650,13 @@ impl Report<'_> {
             ),
             ("CPU", format!("{cpu} (SIMD level {level}, from CPU flags)")),
             ("date", machine::now()),
-            ("git commit", machine::git_commit()),
+            ("git commit", machine::git_commit(self.root)),
             (
                 "load average at the end",
                 machine::load().unwrap_or_else(|| "unknown".into()),
             ),
             (
-                "your RUSTFLAGS (kept)",
+                "your rustflags (environment or config files; every build)",
                 if self.user_flags.is_empty() {
                     "(none)".into()
                 } else {
@@ -649,6 +733,58 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn config_file_rustflags_reach_every_build() {
+        let root = std::env::temp_dir().join(format!("perfkit-pgo-config-{}", std::process::id()));
+        let inner = root.join("ws").join("crate");
+        std::fs::create_dir_all(inner.join(".cargo")).unwrap();
+        std::fs::create_dir_all(root.join("ws").join(".cargo")).unwrap();
+        std::fs::create_dir_all(root.join("home")).unwrap();
+        std::fs::write(
+            root.join("home/config.toml"),
+            "[build]\nrustflags = \"-Chome\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("ws/.cargo/config.toml"),
+            "[build]\nrustflags = [\"-Ctarget-cpu=x86-64-v2\", \"--cfg=ws\"]\n",
+        )
+        .unwrap();
+        let host = "x86_64-unknown-linux-gnu";
+        let flags = |dir: &Path| config_rustflags(dir, Some(&root.join("home")), host).unwrap();
+        assert_eq!(
+            flags(&inner),
+            ["-Chome", "-Ctarget-cpu=x86-64-v2", "--cfg=ws"],
+            "build.rustflags merged, home first"
+        );
+        // A target table for the host wins over build.rustflags, as in cargo.
+        std::fs::write(
+            inner.join(".cargo/config.toml"),
+            format!("[target.{host}]\nrustflags = [\"-Cforce-frame-pointers=yes\"]\n"),
+        )
+        .unwrap();
+        assert_eq!(flags(&inner), ["-Cforce-frame-pointers=yes"]);
+        assert_eq!(
+            flags(&root.join("ws")).len(),
+            3,
+            "the inner file is not read from above"
+        );
+        // Every compared build gets the same user flags: the instrumented and optimized ones
+        // add only their profile flags.
+        let user = flags(&inner);
+        let inst = instrument_flags(&user, Path::new("/p"));
+        let opt = optimize_flags(&user, Path::new("/m.profdata"));
+        assert_eq!(&inst[..user.len()], &user[..]);
+        assert_eq!(&opt[..user.len()], &user[..]);
+        std::fs::write(inner.join(".cargo/config.toml"), "[build]\nrustflags = 3\n").unwrap();
+        assert!(
+            config_rustflags(&inner, None, host)
+                .unwrap_err()
+                .contains("string or an array")
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
@@ -787,6 +923,7 @@ mod tests {
         };
         let md = Report {
             target: &target,
+            root: Path::new("/nonexistent"),
             train_args: &strings(&["1000", "2"]),
             user_flags: &[],
             rustc: &rustc,

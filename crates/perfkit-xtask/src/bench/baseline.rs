@@ -1,11 +1,15 @@
 //! Comparing a run with a saved baseline.
 //!
-//! The rule (the same one perfkit-profile's `RegressionDetector` applies): a benchmark has
-//! **regressed** when its median is more than `threshold` percent slower than the baseline's
-//! *and* the two confidence intervals do not overlap (the new lower bound is above the old
-//! upper bound); it has **improved** under the mirror-image condition; anything else is
-//! **no change** — either the difference is within the threshold or the noise could explain it.
+//! The rule is perfkit-profile's [`RegressionDetector`] (one implementation for every perfkit
+//! tool): a benchmark has **regressed** when its median is more than `threshold` percent
+//! slower than the baseline's *and* the two confidence intervals do not overlap; it has
+//! **improved** under the mirror-image condition; anything else is **no change** — either the
+//! difference is within the threshold or the noise could explain it.
+//!
+//! This compares two separate runs, which a drifting machine can fool: `--compare REV` (a
+//! paired A/B in one session) is the stronger check.
 
+use perfkit_profile::RegressionDetector;
 use serde::{Deserialize, Serialize};
 
 use super::criterion::Estimate;
@@ -39,16 +43,22 @@ pub fn change_percent(base: &Estimate, new: &Estimate) -> f64 {
     (new.point - base.point) / base.point * 100.0
 }
 
-/// Applies the rule in the module docs. `threshold_pct` is a percentage (10.0 = 10%).
+/// Applies the rule in the module docs. `threshold_pct` is a percentage (10.0 = 10%). An
+/// estimate the detector cannot take (a non-positive or NaN median, an interval that does not
+/// hold its median) is reported as no change.
 #[must_use]
 pub fn verdict(base: &Estimate, new: &Estimate, threshold_pct: f64) -> Verdict {
-    let t = threshold_pct / 100.0;
-    if new.point > base.point * (1.0 + t) && new.lower > base.upper {
-        Verdict::Regressed
-    } else if new.point < base.point * (1.0 - t) && new.upper < base.lower {
-        Verdict::Improved
-    } else {
-        Verdict::NoChange
+    let est = |e: &Estimate| perfkit_profile::Estimate::new(e.point, e.lower, e.upper);
+    let (Ok(b), Ok(n)) = (est(base), est(new)) else {
+        return Verdict::NoChange;
+    };
+    let Ok(detector) = RegressionDetector::with_threshold_pct(b, threshold_pct) else {
+        return Verdict::NoChange;
+    };
+    match detector.check(n).verdict {
+        perfkit_profile::Verdict::Regressed => Verdict::Regressed,
+        perfkit_profile::Verdict::Improved => Verdict::Improved,
+        _ => Verdict::NoChange,
     }
 }
 

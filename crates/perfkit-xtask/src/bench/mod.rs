@@ -1,11 +1,13 @@
-//! `cargo xtask bench`: runs perfkit-benches' criterion targets one at a time with progress,
-//! then turns criterion's results into `target/perfkit/bench/{report.md,index.html,results.json}`,
+//! `cargo xtask bench`: runs every `harness = false` bench target of the workspace one at a time
+//! with progress, then turns the results into `target/perfkit/bench/{report.md,index.html,results.json}`,
 //! optionally saving the run as a baseline or comparing with one.
 
 mod baseline;
+mod compare;
 pub(crate) mod criterion;
+pub(crate) mod render;
 pub(crate) mod report;
-mod svg;
+mod targets;
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
@@ -17,13 +19,11 @@ use crate::machine::Machine;
 use crate::util::{self, Failure, Result, Workspace, progress, warn};
 use report::Results;
 
-const PACKAGE: &str = "perfkit-benches";
-
 const SPEC: Spec = Spec {
     command: "bench",
-    usage: "[FILTER] [--quick] [--save NAME] [--baseline NAME] [--threshold PCT] [--bench TARGET] [--no-run]",
-    about: "run perfkit-benches' criterion targets (FILTER is criterion's regex on \
-            `group/contender/size`) and write target/perfkit/bench/report.md, index.html and \
+    usage: "[FILTER] [--quick] [--save NAME] [--baseline NAME] [--threshold PCT] [-p PKG] [--bench TARGET] [--format bmf] [--compare REV] [--no-run]",
+    about: "run every bench target with `harness = false` in the workspace (criterion and \
+            perfkit-bench; FILTER is criterion's regex on `group/contender/size`) and write target/perfkit/bench/report.md, index.html and \
             results.json",
     flags: &[
         Flag {
@@ -48,13 +48,31 @@ const SPEC: Spec = Spec {
             long: "--threshold",
             short: None,
             value: Some("PCT"),
-            help: "change (percent) a regression must exceed, beyond the noise [default: 10]",
+            help: "change (percent) a regression must exceed, beyond the noise [default: 2, perfkit-profile's RegressionDetector]",
+        },
+        Flag {
+            long: "--package",
+            short: Some("-p"),
+            value: Some("PKG"),
+            help: "run only this package's bench targets",
         },
         Flag {
             long: "--bench",
             short: None,
             value: Some("TARGET"),
-            help: "run only this bench target of perfkit-benches",
+            help: "run only this bench target",
+        },
+        Flag {
+            long: "--compare",
+            short: None,
+            value: Some("REV"),
+            help: "paired A/B: build the benches at git revision REV and in the working tree, run them in alternating rounds, report each median ratio with its 95% interval; exit 1 naming each regression",
+        },
+        Flag {
+            long: "--format",
+            short: None,
+            value: Some("FORMAT"),
+            help: "also write the results as `bmf` (Bencher Metric Format JSON: target/perfkit/bench/bmf.json)",
         },
         Flag {
             long: "--no-run",
@@ -111,18 +129,47 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     let filter = p.positional.first().cloned();
     let quick = p.switch("--quick");
-    let threshold = p.number::<f64>(&SPEC, "--threshold")?.unwrap_or(10.0);
+    let threshold = p
+        .number::<f64>(&SPEC, "--threshold")?
+        .unwrap_or(perfkit_profile::RegressionDetector::DEFAULT_THRESHOLD_PCT);
     if !(threshold.is_finite() && threshold >= 0.0) {
         return Err(Failure::new(format!(
             "`--threshold` must be a percentage >= 0, got {threshold} (see `cargo xtask bench --help`)"
         )));
     }
-    if p.switch("--threshold") && !p.switch("--baseline") {
-        warn("`--threshold` has no effect without `--baseline`");
+    if p.switch("--threshold") && !p.switch("--baseline") && !p.switch("--compare") {
+        warn("`--threshold` has no effect without `--baseline` or `--compare`");
     }
+    p.exclusive(&SPEC, &["--compare", "--baseline"])?;
+    p.exclusive(&SPEC, &["--compare", "--no-run"])?;
+    p.exclusive(&SPEC, &["--compare", "--save"])?;
 
+    let bmf = match p.value("--format") {
+        None => false,
+        Some("bmf") => true,
+        Some(other) => {
+            return Err(Failure::new(format!(
+                "unknown --format `{other}`: the one format is `bmf` (see `cargo xtask bench --help`)"
+            )));
+        }
+    };
     let ws = Workspace::load()?;
     let out = ws.out_dir("bench");
+    if let Some(rev) = p.value("--compare") {
+        let targets = targets::select(&ws, p.value("--package"), p.value("--bench"))?;
+        let settings = compare::Settings {
+            rev,
+            targets,
+            filter: filter.as_deref(),
+            plan: if quick {
+                compare::Plan::QUICK
+            } else {
+                compare::Plan::DEFAULT
+            },
+            threshold_pct: threshold,
+        };
+        return compare::run(&ws, &settings);
+    }
     let criterion_dir = ws.target_directory.join("criterion");
 
     // Fail before measuring anything if the baseline is missing.
@@ -152,6 +199,7 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         Some(run_targets(
             &ws,
+            p.value("--package"),
             p.value("--bench"),
             filter.as_deref(),
             quick,
@@ -196,7 +244,12 @@ pub fn run(args: &[String]) -> Result<()> {
     }
 
     progress("collecting machine facts");
-    let mut results = Results::new(Machine::detect()?, filter, quick, measurements);
+    let mut results = Results::new(
+        Machine::detect(&ws.workspace_root)?,
+        filter,
+        quick,
+        measurements,
+    );
     let regressed = match &baseline {
         Some((name, base)) => {
             if base.machine.cpu != results.machine.cpu
@@ -226,10 +279,15 @@ pub fn run(args: &[String]) -> Result<()> {
     let paired = paired_section(&out)?;
     util::write(
         &out.join("report.md"),
-        &format!("{}{paired}", report::markdown(&results)),
+        &format!("{}{paired}", render::markdown::markdown(&results)),
     )?;
-    util::write(&out.join("index.html"), &report::html(&results))?;
+    util::write(&out.join("index.html"), &render::html::html(&results))?;
     util::write(&out.join("results.json"), &results.to_json())?;
+    if bmf {
+        let path = out.join("bmf.json");
+        util::write(&path, &render::bmf::render(&results))?;
+        progress(format!("Bencher Metric Format: {}", path.display()));
+    }
     if let Some(path) = &save {
         util::write(path, &results.to_json())?;
         progress(format!("saved baseline {}", path.display()));
@@ -278,37 +336,17 @@ fn print_summary(r: &Results) {
 }
 
 /// Runs every selected bench target; returns the ids criterion reported benchmarking.
+#[allow(clippy::too_many_arguments)] // The run's settings, each used once.
 fn run_targets(
     ws: &Workspace,
+    only_package: Option<&str>,
     only: Option<&str>,
     filter: Option<&str>,
     quick: bool,
     criterion_dir: &Path,
     out: &Path,
 ) -> Result<HashSet<String>> {
-    let pkg = ws
-        .package(PACKAGE)
-        .ok_or_else(|| Failure::new(format!("package `{PACKAGE}` is not in this workspace")))?;
-    let mut targets = pkg.targets_of("bench");
-    targets.sort_unstable();
-    if let Some(only) = only {
-        if !targets.contains(&only) {
-            return Err(Failure::new(format!(
-                "`{PACKAGE}` has no bench target `{only}` (it has: {})",
-                if targets.is_empty() {
-                    "none".into()
-                } else {
-                    targets.join(", ")
-                }
-            )));
-        }
-        targets = vec![only];
-    }
-    if targets.is_empty() {
-        return Err(Failure::new(format!(
-            "`{PACKAGE}` has no bench targets yet: add a `[[bench]]` with `harness = false` to benches/Cargo.toml"
-        )));
-    }
+    let targets = targets::select(ws, only_package, only)?;
     let logs = out.join("logs");
     util::create_dir(&logs)?;
     // Paired comparisons write their tables afresh in every run.
@@ -323,7 +361,7 @@ fn run_targets(
             "[{}/{n}] bench target `{target}`: building and running",
             k + 1
         ));
-        let log_path = logs.join(format!("{target}.log"));
+        let log_path = logs.join(format!("{}-{}.log", target.package, target.name));
         let ids = run_target(target, filter, quick, criterion_dir, &log_path, k + 1, n)?;
         progress(format!(
             "[{}/{n}] `{target}`: {} benchmarks (log: {})",
@@ -402,7 +440,7 @@ fn paired_section(out: &Path) -> Result<String> {
 }
 
 fn run_target(
-    target: &str,
+    target: &targets::BenchTarget,
     filter: Option<&str>,
     quick: bool,
     criterion_dir: &Path,
@@ -411,13 +449,20 @@ fn run_target(
     n: usize,
 ) -> Result<Vec<String>> {
     let mut cmd = util::cargo();
-    cmd.args(["bench", "-p", PACKAGE, "--bench", target, "--"])
-        .args(criterion_args(filter, quick))
-        .env("CRITERION_HOME", criterion_dir)
-        .env("PERFKIT_PAIRED_DIR", paired_dir(log_path))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "bench",
+        "-p",
+        &target.package,
+        "--bench",
+        &target.name,
+        "--",
+    ])
+    .args(criterion_args(filter, quick))
+    .env("CRITERION_HOME", criterion_dir)
+    .env("PERFKIT_PAIRED_DIR", paired_dir(log_path))
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     if quick {
         cmd.env("PERFKIT_BENCH_QUICK", "1");
     }

@@ -1,20 +1,17 @@
-//! The report model (what `results.json` holds) and its Markdown and HTML renderings.
+//! The report model: what `results.json` holds and every rendering (`render/`) reads.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
 use super::baseline::{Verdict, change_percent, verdict};
 use super::criterion::Measurement;
-use super::svg;
 use crate::machine::Machine;
-use crate::util::human_ns;
 
 /// `results.json`'s schema tag. Bump the number when a field changes meaning or goes away.
 pub const SCHEMA: &str = "perfkit-bench/1";
 
-/// How a contender's name classifies it (the rule in `benches/src/lib.rs`).
+/// How a contender's name classifies it: perfkit-bench's `roles::role`, the one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -32,10 +29,11 @@ impl Kind {
     /// Classifies a contender by its function id: the first `/`-separated segment decides.
     #[must_use]
     pub fn of(contender: &str) -> Self {
-        match contender.split('/').next().unwrap_or(contender) {
-            "naive" => Self::Naive,
-            "perfkit" => Self::Perfkit,
-            "hand" => Self::Hand,
+        use perfkit_bench::roles::{Role, role};
+        match role(contender) {
+            Role::Baseline => Self::Naive,
+            Role::Ours => Self::Perfkit,
+            Role::Hand => Self::Hand,
             _ => Self::Peer,
         }
     }
@@ -228,202 +226,13 @@ impl Results {
     }
 }
 
-/// `2.41×`, or `—`.
-fn ratio(r: Option<f64>) -> String {
-    r.map_or_else(|| "—".into(), |r| format!("{r:.2}×"))
-}
-
-fn median_ci(e: &Entry) -> String {
-    let m = &e.measurement.median;
-    format!(
-        "{} [{} – {}]",
-        human_ns(m.point),
-        human_ns(m.lower),
-        human_ns(m.upper)
-    )
-}
-
-fn throughput(e: &Entry) -> String {
-    e.measurement
-        .throughput
-        .map_or_else(|| "—".into(), |t| t.human(e.measurement.median.point))
-}
-
-fn change(e: &Entry) -> String {
-    e.change.as_ref().map_or_else(
-        || "—".into(),
-        |c| format!("{:+.1}% {}", c.percent, c.verdict.as_str()),
-    )
-}
-
-/// The table columns, shared by Markdown and HTML.
-fn columns(r: &Results) -> Vec<&'static str> {
-    let mut cols = vec![
-        "size",
-        "contender",
-        "kind",
-        "median [CI]",
-        "throughput",
-        "vs naive",
-        "vs best peer",
-    ];
-    if r.baseline.is_some() {
-        cols.push("change");
-    }
-    cols
-}
-
-fn cells(r: &Results, e: &Entry) -> Vec<String> {
-    let mut c = vec![
-        e.measurement
-            .parameter
-            .clone()
-            .unwrap_or_else(|| "—".into()),
-        e.measurement.contender.clone(),
-        e.kind.as_str().into(),
-        median_ci(e),
-        throughput(e),
-        ratio(e.vs_naive),
-        ratio(e.vs_best_peer),
-    ];
-    if r.baseline.is_some() {
-        c.push(change(e));
-    }
-    c
-}
-
-fn explanation(r: &Results) -> String {
-    let confidence = r
-        .benchmarks
-        .first()
-        .map_or(95.0, |e| e.measurement.median.confidence * 100.0);
-    let mut s = format!(
-        "Medians per iteration with their {confidence:.0}% confidence interval, from criterion. \
-         Ratios are speed multiples within one group and size, measured in this run: \
-         `2.00×` under *vs naive* means twice as fast as the `naive` baseline; *vs best peer* \
-         compares with the fastest peer crate in the group."
-    );
-    if let Some(b) = &r.baseline {
-        let _ = write!(
-            s,
-            " *change* compares with baseline `{}` (measured {} at {}): a benchmark regressed \
-             (or improved) when its median moved by more than {}% and the confidence intervals \
-             do not overlap.",
-            b.name, b.machine.date, b.machine.git_commit, b.threshold_percent
-        );
-    }
-    if r.quick {
-        s.push_str(" This was a `--quick` run: short measurements, wider intervals.");
-    }
-    s
-}
-
-/// `report.md`.
-pub fn markdown(r: &Results) -> String {
-    let mut s = String::from("# perfkit benchmark report\n\n| machine | |\n| --- | --- |\n");
-    for (k, v) in r.machine.rows() {
-        let _ = writeln!(s, "| {k} | {} |", v.replace('|', "\\|"));
-    }
-    if let Some(f) = &r.filter {
-        let _ = writeln!(s, "| filter | `{f}` |");
-    }
-    let _ = write!(s, "\n{}\n", explanation(r));
-    let cols = columns(r);
-    for (group, entries) in r.groups() {
-        let _ = write!(s, "\n## {group}\n\n| {} |\n|", cols.join(" | "));
-        for _ in &cols {
-            s.push_str(" --- |");
-        }
-        s.push('\n');
-        for e in entries {
-            let _ = writeln!(s, "| {} |", cells(r, e).join(" | ").replace('\n', " "));
-        }
-    }
-    s
-}
-
-/// Escapes text for HTML and XML.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const CSS: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;\
-padding:0 1em;color:#222}h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}\
-table{border-collapse:collapse;margin:.8em 0}td,th{border:1px solid #ddd;padding:.25em .6em;\
-text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f4f4f4}\
-.naive{color:#666}.perfkit{color:#c2410c;font-weight:600}.hand{color:#1d4ed8}.peer{color:#15803d}\
-.regressed{color:#b91c1c;font-weight:600}.improved{color:#15803d;font-weight:600}\
-p.note{color:#555;max-width:70em}svg{display:block;margin:.5em 0 1.5em}";
-
-/// `index.html`: self-contained (inline CSS and SVG; no scripts, no network).
-pub fn html(r: &Results) -> String {
-    let mut s = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>perfkit benchmark report</title>\n<style>{CSS}</style>\n</head>\n<body>\n\
-         <h1>perfkit benchmark report</h1>\n<table>\n"
-    );
-    for (k, v) in r.machine.rows() {
-        let _ = writeln!(s, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(&v));
-    }
-    if let Some(f) = &r.filter {
-        let _ = writeln!(
-            s,
-            "<tr><th>filter</th><td><code>{}</code></td></tr>",
-            escape(f)
-        );
-    }
-    let _ = write!(
-        s,
-        "</table>\n<p class=\"note\">{}</p>\n",
-        escape(&explanation(r)).replace('`', "")
-    );
-    let cols = columns(r);
-    for (group, entries) in r.groups() {
-        let _ = writeln!(s, "<h2 id=\"{0}\">{0}</h2>", escape(group));
-        s.push_str(&svg::group_chart(group, &entries));
-        s.push_str("<table>\n<tr>");
-        for c in &cols {
-            let _ = write!(s, "<th>{}</th>", escape(c));
-        }
-        s.push_str("</tr>\n");
-        for e in entries {
-            s.push_str("<tr>");
-            for (i, cell) in cells(r, e).iter().enumerate() {
-                let class = match cols[i] {
-                    "contender" | "kind" => e.kind.as_str(),
-                    "change" => match e.change.as_ref().map(|c| c.verdict) {
-                        Some(Verdict::Regressed) => "regressed",
-                        Some(Verdict::Improved) => "improved",
-                        _ => "n",
-                    },
-                    "size" | "median [CI]" | "throughput" | "vs naive" | "vs best peer" => "n",
-                    _ => "",
-                };
-                let _ = write!(s, "<td class=\"{class}\">{}</td>", escape(cell));
-            }
-            s.push_str("</tr>\n");
-        }
-        s.push_str("</table>\n");
-    }
-    s.push_str("</body>\n</html>\n");
-    s
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::bench::criterion::{self, tests::fixtures};
+    use crate::bench::render::{
+        escape, html::html, markdown::markdown, median_ci, ratio, throughput,
+    };
 
     pub fn machine() -> Machine {
         Machine {

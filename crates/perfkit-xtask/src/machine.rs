@@ -92,9 +92,9 @@ pub fn simd_level() -> (&'static str, String) {
     (level.name(), source)
 }
 
-/// The git commit of the workspace, `-dirty` when there are uncommitted changes.
-pub fn git_commit() -> String {
-    let root = env!("CARGO_MANIFEST_DIR");
+/// The git commit of the workspace at `root`, `-dirty` when there are uncommitted changes.
+pub fn git_commit(root: &std::path::Path) -> String {
+    let root = &*root.to_string_lossy();
     let Some(head) = probe(std::process::Command::new("git").args([
         "-C",
         root,
@@ -147,8 +147,8 @@ pub fn load() -> Option<String> {
 }
 
 impl Machine {
-    /// Gathers the facts.
-    pub fn detect() -> Result<Self> {
+    /// Gathers the facts (the git commit is the workspace's at `root`).
+    pub fn detect(root: &std::path::Path) -> Result<Self> {
         let rustc = RustcInfo::detect()?;
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
         let (level, source) = simd_level();
@@ -160,7 +160,7 @@ impl Machine {
             rustc: rustc.release,
             llvm: rustc.llvm,
             host: rustc.host,
-            git_commit: git_commit(),
+            git_commit: git_commit(root),
             date: now(),
             load: load(),
         })

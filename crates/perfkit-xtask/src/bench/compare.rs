@@ -1,0 +1,516 @@
+//! `cargo xtask bench --compare REV`: a paired A/B of the bench targets built at git revision
+//! `REV` and in the working tree.
+//!
+//! Comparing the medians of two separate runs cannot see a 3% change on a machine whose speed
+//! drifts by a third within a second. So both builds run in the same session, in alternating
+//! short chunks: each round runs every benchmark once in the base build and once in the new
+//! build (the order alternating from round to round), each chunk a short criterion
+//! measurement in a worker process of its own. A round's ratio is the new build's time over
+//! the base's, both measured within a fraction of a second of each other, so the drift
+//! cancels. Over the rounds:
+//!
+//! - the estimate is the **median of the per-round ratios**;
+//! - its **95% confidence interval** is distribution-free: the order statistics
+//!   `r(k)` and `r(n+1−k)` of the `n` sorted ratios, with `k` the largest rank for which
+//!   `P(Binomial(n, ½) < k) ≤ 2.5%` (an exact rank method; no resampling, so the same
+//!   ratios always give the same interval);
+//! - the verdict is perfkit-profile's [`RegressionDetector`] rule with the ratio 1.0 as the
+//!   exact baseline: a regression needs the interval to exclude 1 **and** the median change
+//!   to exceed the threshold.
+//!
+//! The base build comes from a git worktree under `target/perfkit/compare/` with its own
+//! target directory, so the user's tree and build cache are untouched.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use perfkit_profile::{Estimate as RatioEstimate, RegressionDetector, Verdict};
+
+use super::criterion;
+use super::targets::BenchTarget;
+use crate::util::{self, Failure, Result, Workspace, progress, warn};
+
+/// How the chunks are measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    /// Rounds per benchmark (each: one chunk per build).
+    pub rounds: usize,
+    /// criterion's warm-up per chunk, seconds.
+    pub warm_up: f64,
+    /// criterion's measurement per chunk, seconds.
+    pub measure: f64,
+}
+
+impl Plan {
+    /// The default: 40 rounds of 0.05 s warm-up and 0.1 s measurement per chunk, about 20 s
+    /// per benchmark here (process start and criterion's analysis included).
+    pub const DEFAULT: Self = Self {
+        rounds: 40,
+        warm_up: 0.05,
+        measure: 0.1,
+    };
+    /// `--quick`: 16 rounds of 0.03 s + 0.05 s, for a smoke run.
+    pub const QUICK: Self = Self {
+        rounds: 16,
+        warm_up: 0.03,
+        measure: 0.05,
+    };
+}
+
+/// The median of `ratios` and its distribution-free 95% confidence interval (see the module
+/// docs): `(median, lower, upper)`. `None` for fewer than 6 ratios, too few for any rank
+/// interval to reach 95%.
+#[must_use]
+pub fn median_ci(ratios: &[f64]) -> Option<(f64, f64, f64)> {
+    let n = ratios.len();
+    if n < 6 {
+        return None;
+    }
+    let mut r = ratios.to_vec();
+    r.sort_by(f64::total_cmp);
+    let median = if n % 2 == 1 {
+        r[n / 2]
+    } else {
+        f64::midpoint(r[n / 2 - 1], r[n / 2])
+    };
+    // k: the largest rank with P(X < k) <= 0.025 for X ~ Binomial(n, 1/2), so that
+    // [r(k), r(n+1-k)] covers the median with probability >= 95%.
+    let mut cdf = 0.0; // P(X <= j - 1) as j grows
+    let mut pmf = 0.5_f64.powi(i32::try_from(n).ok()?); // P(X = 0)
+    let mut k = 0;
+    for j in 0..n {
+        // Before adding P(X = j): cdf = P(X < j).
+        if cdf > 0.025 {
+            break;
+        }
+        k = j;
+        cdf += pmf;
+        pmf = pmf * (n - j) as f64 / (j + 1) as f64;
+    }
+    // k is now the 1-based rank: the interval is the k-th smallest to the k-th largest.
+    if k == 0 {
+        return None;
+    }
+    Some((median, r[k - 1], r[n - k]))
+}
+
+/// One benchmark's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// criterion's id (`group/contender/size`).
+    pub id: String,
+    /// Median time per iteration over the base build's chunks, ns.
+    pub base_ns: f64,
+    /// The same for the working tree's build.
+    pub new_ns: f64,
+    /// Median of the per-round ratios new/base, and its 95% interval.
+    pub ratio: (f64, f64, f64),
+    /// Rounds measured.
+    pub rounds: usize,
+    /// The verdict under the threshold.
+    pub verdict: Verdict,
+}
+
+/// The verdict for a ratio estimate (new/base) under `threshold_pct`.
+pub fn verdict(ratio: (f64, f64, f64), threshold_pct: f64) -> Result<Verdict> {
+    let one = RatioEstimate::exact(1.0).map_err(|e| Failure::new(e.to_string()))?;
+    let detector = RegressionDetector::with_threshold_pct(one, threshold_pct)
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let current = RatioEstimate::new(ratio.0, ratio.1, ratio.2)
+        .map_err(|e| Failure::new(format!("ratio {ratio:?}: {e}")))?;
+    Ok(detector.check(current).verdict)
+}
+
+/// `git` in `dir`, its stdout trimmed, or a failure naming the command.
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(dir).args(args);
+    util::output(&mut cmd).map(|s| s.trim().to_string())
+}
+
+/// The commit `rev` names, or a one-line failure with the fixing command.
+fn resolve_rev(root: &Path, rev: &str) -> Result<String> {
+    git(root, &["rev-parse", "--show-toplevel"]).map_err(|_| {
+        Failure::missing(
+            format!(
+                "{} is not in a git repository: --compare builds a git revision",
+                root.display()
+            ),
+            "git init && git add -A && git commit -m base",
+        )
+    })?;
+    let spec = format!("{rev}^{{commit}}");
+    git(root, &["rev-parse", "--verify", "--quiet", &spec]).map_err(|_| {
+        Failure::missing(
+            format!("no commit `{rev}` in this repository"),
+            "git log --oneline  # pick a revision that exists",
+        )
+    })
+}
+
+/// A worktree of `commit` under `dir` (created, or moved to `commit` if it exists), and the
+/// path of the workspace inside it (the same relative path as `root` in the repository).
+fn worktree(root: &Path, commit: &str, dir: &Path) -> Result<PathBuf> {
+    let prefix = git(root, &["rev-parse", "--show-prefix"])?;
+    if dir.join(".git").exists() {
+        git(dir, &["checkout", "--quiet", "--detach", "--force", commit])?;
+    } else {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| Failure::io("remove", dir, &e))?;
+        }
+        // A stale registration (the directory was deleted by hand) would block the add.
+        let _ = git(root, &["worktree", "prune"]);
+        let d = dir.to_string_lossy();
+        git(
+            root,
+            &["worktree", "add", "--quiet", "--detach", &d, commit],
+        )?;
+    }
+    Ok(dir.join(prefix))
+}
+
+/// Builds `targets` of the workspace at `manifest` (`cargo bench --no-run`) into
+/// `target_dir` (the workspace's own when `None`); returns each target's executable.
+fn build(
+    manifest: &Path,
+    target_dir: Option<&Path>,
+    targets: &[BenchTarget],
+) -> Result<Vec<(BenchTarget, PathBuf)>> {
+    let mut cmd = util::cargo();
+    cmd.args([
+        "bench",
+        "--no-run",
+        "--message-format",
+        "json-render-diagnostics",
+    ])
+    .arg("--manifest-path")
+    .arg(manifest);
+    if let Some(dir) = target_dir {
+        cmd.arg("--target-dir").arg(dir);
+    }
+    for t in targets {
+        cmd.args(["-p", &t.package, "--bench", &t.name]);
+    }
+    cmd.stderr(Stdio::inherit());
+    let json = util::output(&mut cmd)?;
+    let mut out = Vec::new();
+    for line in json.lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-artifact" || msg["target"]["kind"][0] != "bench" {
+            continue;
+        }
+        let (Some(name), Some(exe)) = (msg["target"]["name"].as_str(), msg["executable"].as_str())
+        else {
+            continue;
+        };
+        if let Some(t) = targets.iter().find(|t| t.name == name) {
+            out.push((t.clone(), PathBuf::from(exe)));
+        }
+    }
+    Ok(out)
+}
+
+/// The criterion benchmark ids a bench executable lists (`--list` prints `<id>: benchmark`).
+fn list(exe: &Path, cwd: &Path) -> Result<Vec<String>> {
+    let mut cmd = Command::new(exe);
+    cmd.args(["--bench", "--list"]).current_dir(cwd);
+    let text = util::output(&mut cmd)?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.strip_suffix(": benchmark"))
+        .map(String::from)
+        .collect())
+}
+
+/// `id` as a regex that matches exactly it (criterion's filter is a regex).
+#[must_use]
+pub fn exact_regex(id: &str) -> String {
+    let mut s = String::from("^");
+    for c in id.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('$');
+    s
+}
+
+/// One chunk: `id` measured once by `exe`; the median time per iteration, ns.
+fn chunk(exe: &Path, cwd: &Path, home: &Path, id: &str, plan: Plan) -> Result<f64> {
+    let mut cmd = Command::new(exe);
+    cmd.arg("--bench")
+        .arg(exact_regex(id))
+        .args(["--warm-up-time", &plan.warm_up.to_string()])
+        .args(["--measurement-time", &plan.measure.to_string()])
+        .args(["--sample-size", "10", "--nresamples", "1000", "--noplot"])
+        .env("CRITERION_HOME", home)
+        .current_dir(cwd)
+        .stdout(Stdio::null());
+    util::output(&mut cmd)?;
+    let m = criterion::read_all(home)?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(|| Failure::new(format!("`{}` wrote no result for `{id}`", exe.display())))?;
+    Ok(m.median.point)
+}
+
+/// The settings of one `--compare` run.
+#[derive(Debug, Clone)]
+pub struct Settings<'a> {
+    /// The git revision of the base build.
+    pub rev: &'a str,
+    /// The bench targets to compare.
+    pub targets: Vec<BenchTarget>,
+    /// criterion's filter (a regex on ids), if any.
+    pub filter: Option<&'a str>,
+    /// How the chunks are measured.
+    pub plan: Plan,
+    /// The threshold, percent.
+    pub threshold_pct: f64,
+}
+
+/// Runs the comparison; writes `target/perfkit/bench/compare.md`; fails (exit 1) naming each
+/// regression.
+pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
+    let root = &ws.workspace_root;
+    let commit = resolve_rev(root, s.rev)?;
+    let filter = s
+        .filter
+        .map(|f| {
+            regex_lite_check(f)?;
+            Ok::<_, Failure>(f)
+        })
+        .transpose()?;
+    let dir = ws.target_directory.join("perfkit").join("compare");
+    let short = &commit[..commit.len().min(12)];
+    progress(format!(
+        "[1/4] worktree of {} ({short}) under {}",
+        s.rev,
+        dir.display()
+    ));
+    let base_root = worktree(root, &commit, &dir.join("base"))?;
+    progress("[2/4] building the bench targets at the base revision (own target directory)");
+    let base = build(
+        &base_root.join("Cargo.toml"),
+        Some(&dir.join("target-base")),
+        &s.targets,
+    )?;
+    progress("[3/4] building the bench targets in the working tree");
+    let new = build(&root.join("Cargo.toml"), None, &s.targets)?;
+
+    let mut outcomes = Vec::new();
+    let homes = (dir.join("criterion-base"), dir.join("criterion-new"));
+    for (target, new_exe) in &new {
+        let Some((_, base_exe)) = base.iter().find(|(t, _)| t == target) else {
+            warn(format!(
+                "`{target}` does not exist at {}: nothing to compare",
+                s.rev
+            ));
+            continue;
+        };
+        let pkg_dir = |r: &Path| {
+            ws.packages
+                .iter()
+                .find(|p| p.name == target.package)
+                .and_then(|p| p.manifest_path.parent())
+                .and_then(|d| d.strip_prefix(root).ok())
+                .map_or_else(|| r.to_path_buf(), |rel| r.join(rel))
+        };
+        let (base_cwd, new_cwd) = (pkg_dir(&base_root), pkg_dir(root));
+        let base_ids = list(base_exe, &base_cwd)?;
+        let ids: Vec<String> = list(new_exe, &new_cwd)?
+            .into_iter()
+            .filter(|id| base_ids.contains(id))
+            .filter(|id| filter.is_none_or(|f| id_matches(id, f)))
+            .collect();
+        for (k, id) in ids.iter().enumerate() {
+            progress(format!(
+                "[4/4] `{target}` {}/{}: {id}, {} rounds",
+                k + 1,
+                ids.len(),
+                s.plan.rounds
+            ));
+            let (mut ratios, mut base_t, mut new_t) = (Vec::new(), Vec::new(), Vec::new());
+            for round in 0..s.plan.rounds {
+                let measure_base = || chunk(base_exe, &base_cwd, &homes.0, id, s.plan);
+                let measure_new = || chunk(new_exe, &new_cwd, &homes.1, id, s.plan);
+                let (b, n) = if round % 2 == 0 {
+                    let b = measure_base()?;
+                    (b, measure_new()?)
+                } else {
+                    let n = measure_new()?;
+                    (measure_base()?, n)
+                };
+                ratios.push(n / b);
+                base_t.push(b);
+                new_t.push(n);
+            }
+            let ratio = median_ci(&ratios).ok_or_else(|| {
+                Failure::new("--compare needs at least 6 rounds for a 95% interval")
+            })?;
+            let median = |v: &[f64]| median_ci(v).map_or(f64::NAN, |m| m.0);
+            outcomes.push(Outcome {
+                id: id.clone(),
+                base_ns: median(&base_t),
+                new_ns: median(&new_t),
+                ratio,
+                rounds: ratios.len(),
+                verdict: verdict(ratio, s.threshold_pct)?,
+            });
+        }
+    }
+    if outcomes.is_empty() {
+        return Err(Failure::new(match filter {
+            Some(f) => format!("no benchmark matched `{f}` in both builds"),
+            None => "no benchmark exists in both builds".into(),
+        }));
+    }
+    let report = markdown(s.rev, short, s.threshold_pct, &outcomes);
+    let path = ws.out_dir("bench").join("compare.md");
+    util::write(&path, &report)?;
+    print!("{report}");
+    progress(format!("report: {}", path.display()));
+    let regressed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Regressed)
+        .map(|o| format!("{} ({:+.1}%)", o.id, (o.ratio.0 - 1.0) * 100.0))
+        .collect();
+    if regressed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::found(format!(
+            "regressed against {}: {}",
+            s.rev,
+            regressed.join(", ")
+        )))
+    }
+}
+
+/// Rejects filters criterion would refuse, before the builds (only the cheap checks).
+fn regex_lite_check(f: &str) -> Result<()> {
+    let mut depth = 0_i32;
+    for c in f.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            break;
+        }
+    }
+    if depth == 0 {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "the filter `{f}` has unbalanced parentheses"
+        )))
+    }
+}
+
+/// Whether `id` matches criterion's filter `f`, for the common forms: a plain substring, or
+/// one anchored with `^`/`$` (no other regex syntax is interpreted here; anything else is
+/// taken literally).
+fn id_matches(id: &str, f: &str) -> bool {
+    let (start, f) = f.strip_prefix('^').map_or((false, f), |r| (true, r));
+    let (end, f) = f.strip_suffix('$').map_or((false, f), |r| (true, r));
+    match (start, end) {
+        (true, true) => id == f,
+        (true, false) => id.starts_with(f),
+        (false, true) => id.ends_with(f),
+        (false, false) => id.contains(f),
+    }
+}
+
+/// The comparison table.
+fn markdown(rev: &str, commit: &str, threshold_pct: f64, outcomes: &[Outcome]) -> String {
+    let mut s = format!(
+        "# perfkit paired comparison: working tree against {rev} ({commit})\n\n\
+         Each round measures every benchmark once per build, in alternating order; a ratio is \
+         the working tree's time over the base's in the same round. Shown: the median ratio \
+         over the rounds with its distribution-free 95% interval (order statistics), and the \
+         verdict (a regression needs the interval to exclude 1 and the change to exceed \
+         {threshold_pct}%).\n\n\
+         | benchmark | base | working tree | ratio [95% CI] | change | rounds | verdict |\n\
+         | --- | ---: | ---: | --- | ---: | ---: | --- |\n"
+    );
+    for o in outcomes {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.4} [{:.4} – {:.4}] | {:+.2}% | {} | {} |",
+            o.id,
+            util::human_ns(o.base_ns),
+            util::human_ns(o.new_ns),
+            o.ratio.0,
+            o.ratio.1,
+            o.ratio.2,
+            (o.ratio.0 - 1.0) * 100.0,
+            o.rounds,
+            match o.verdict {
+                Verdict::Regressed => "**regressed**",
+                Verdict::Improved => "improved",
+                _ => "no change",
+            }
+        );
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_interval_on_known_samples() {
+        // n = 10: P(X <= 1) = 11/1024 <= 2.5% < P(X <= 2) = 56/1024, so the interval is the
+        // 2nd smallest to the 2nd largest.
+        let r: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(median_ci(&r), Some((5.5, 2.0, 9.0)));
+        // n = 12: P(X <= 2) = 79/4096 <= 2.5% < P(X <= 3): the 3rd to the 10th.
+        let r: Vec<f64> = (1..=12).rev().map(f64::from).collect();
+        assert_eq!(median_ci(&r), Some((6.5, 3.0, 10.0)));
+        // n = 6: P(X = 0) = 1/64 <= 2.5% < P(X <= 1) = 7/64: min to max.
+        assert_eq!(
+            median_ci(&[3.0, 1.0, 2.0, 6.0, 5.0, 4.0]),
+            Some((3.5, 1.0, 6.0))
+        );
+        // n = 40: the 14th to the 27th (P(X <= 13) = 1.9%, P(X <= 14) = 4.0%).
+        let r: Vec<f64> = (1..=40).map(f64::from).collect();
+        assert_eq!(median_ci(&r), Some((20.5, 14.0, 27.0)));
+        assert_eq!(median_ci(&[1.0; 5]), None, "too few for 95%");
+    }
+
+    #[test]
+    fn verdicts_need_the_interval_to_exclude_one_and_the_threshold() {
+        assert_eq!(
+            verdict((1.03, 1.01, 1.05), 2.0).unwrap(),
+            Verdict::Regressed
+        );
+        assert_eq!(
+            verdict((1.03, 0.99, 1.05), 2.0).unwrap(),
+            Verdict::NoChange,
+            "CI holds 1"
+        );
+        assert_eq!(
+            verdict((1.015, 1.01, 1.02), 2.0).unwrap(),
+            Verdict::NoChange,
+            "under 2%"
+        );
+        assert_eq!(verdict((0.95, 0.93, 0.97), 2.0).unwrap(), Verdict::Improved);
+    }
+
+    #[test]
+    fn exact_regexes_escape_what_criterion_would_interpret() {
+        assert_eq!(exact_regex("sum/perfkit/4096"), "^sum/perfkit/4096$");
+        assert_eq!(exact_regex("a.b (x+y)"), "^a\\.b \\(x\\+y\\)$");
+        assert!(id_matches("sum/perfkit/4096", "perfkit"));
+        assert!(id_matches("sum/perfkit/4096", "^sum/"));
+        assert!(!id_matches("sum/perfkit/4096", "^perfkit"));
+        assert!(id_matches("sum/perfkit/4096", "^sum/perfkit/4096$"));
+        assert!(regex_lite_check("a(b").is_err());
+    }
+}
