@@ -36,9 +36,9 @@ pub struct Spec {
     pub build_target: bool,
 }
 
-/// `--example NAME | --bin NAME` and `-p PKG`, for commands that build one binary
-/// (resolved by `util::BuildTarget::resolve`).
-pub const TARGET_FLAGS: [Flag; 3] = [
+/// `--example NAME | --bin NAME | --bench NAME` and `-p PKG`, for commands that build one
+/// binary (resolved by `util::BuildTarget::resolve`).
+pub const TARGET_FLAGS: [Flag; 4] = [
     Flag {
         long: "--example",
         short: None,
@@ -50,6 +50,12 @@ pub const TARGET_FLAGS: [Flag; 3] = [
         short: None,
         value: Some("NAME"),
         help: "this binary",
+    },
+    Flag {
+        long: "--bench",
+        short: None,
+        value: Some("NAME"),
+        help: "this bench target (pgo only)",
     },
     Flag {
         long: "--package",
@@ -203,7 +209,7 @@ pub fn parse_or_help(spec: &Spec, args: &[String]) -> Result<Option<Parsed>> {
         return Ok(None);
     }
     if spec.build_target {
-        p.exclusive(spec, &["--example", "--bin"])?;
+        p.exclusive(spec, &["--example", "--bin", "--bench"])?;
     }
     Ok(Some(p))
 }

@@ -25,10 +25,10 @@ use crate::util::{self, BuildTarget, Failure, Result, Workspace, progress, warn}
 
 const SPEC: Spec = Spec {
     command: "pgo",
-    usage: "[--example NAME | --bin NAME] [-p PKG] [--runs N] [-- TRAIN_ARGS]",
+    usage: "[--example NAME | --bin NAME | --bench NAME] [-p PKG] [--runs N] [-- TRAIN_ARGS]",
     about: "build a profile-guided optimized binary, train it on its own workload and \
-            measure it against the plain release build (default: the perfkit facade's \
-            `metrics_pipeline` example, or `pgo_workload` until that exists)",
+            measure it against the plain release build (a bench target trains and runs in its \
+            test mode, `--test`, unless TRAIN_ARGS are given)",
     flags: &[Flag {
         long: "--runs",
         short: None,
@@ -237,10 +237,39 @@ struct Built {
     missing_profile_warnings: usize,
 }
 
+/// Whether the root manifest at `manifest` declares `[profile.pgo]`.
+#[must_use]
+pub fn declares_pgo_profile(manifest: &str) -> bool {
+    manifest
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|t| t.get("profile")?.get("pgo").cloned())
+        .is_some()
+}
+
+/// `--config` arguments that define the `pgo` profile (release with fat LTO) for a
+/// workspace that does not declare one; none when it does (its own settings win).
+#[must_use]
+pub fn pgo_profile_config(declared: bool) -> Vec<String> {
+    if declared {
+        Vec::new()
+    } else {
+        [
+            "--config",
+            "profile.pgo.inherits=\"release\"",
+            "--config",
+            "profile.pgo.lto=\"fat\"",
+        ]
+        .map(String::from)
+        .to_vec()
+    }
+}
+
 /// Builds `target` and returns its executable. Diagnostics are rendered to stderr, except the
 /// per-function "no profile data" warnings, which are only counted.
 fn build(
     target: &BuildTarget,
+    extra_config: &[String],
     profile: &str,
     target_dir: Option<&Path>,
     rustflags: Option<&[String]>,
@@ -249,6 +278,7 @@ fn build(
     cmd.arg("build")
         .args(target.cargo_args())
         .args(["--profile", profile, "--message-format", "json"])
+        .args(extra_config)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if let Some(dir) = target_dir {
@@ -389,12 +419,24 @@ pub fn run(args: &[String]) -> Result<()> {
             "`--runs` must be at least 1 (see `cargo xtask pgo --help`)",
         ));
     }
-    let train_args = p.trailing.clone();
+    let mut train_args = p.trailing.clone();
 
     let rustc = RustcInfo::detect()?;
     let profdata = find_llvm_profdata(&rustc)?;
     let ws = Workspace::load()?;
     let target = BuildTarget::resolve(&ws, &p)?;
+    let config = pgo_profile_config(declares_pgo_profile(&util::read(
+        &ws.workspace_root.join("Cargo.toml"),
+    )?));
+    if !config.is_empty() {
+        progress("no [profile.pgo] in this workspace: using release with lto = \"fat\"");
+    }
+    if target.kind == "bench" && train_args.is_empty() {
+        // A bench target trains in its test mode (each benchmark once) unless told otherwise;
+        // `-- --bench` trains on full measurements (criterion then fills its measurement
+        // time, so the timed runs say little: the PGO build is the product).
+        train_args.push("--test".into());
+    }
     let out = ws.out_dir("pgo");
     let profile_dir = out.join("profiles").join(&target.name);
     let merged = out.join(format!("{}.profdata", target.name));
@@ -426,6 +468,7 @@ pub fn run(args: &[String]) -> Result<()> {
     progress("[1/5] instrumented build (-Cprofile-generate)");
     let instrumented = build(
         &target,
+        &config,
         "pgo",
         Some(&out.join("target-instrumented")),
         Some(&instrument_flags(&user, &profile_dir)),
@@ -477,6 +520,7 @@ pub fn run(args: &[String]) -> Result<()> {
     progress("[4/5] optimized build (-Cprofile-use, profile `pgo`)");
     let optimized = build(
         &target,
+        &config,
         "pgo",
         Some(&out.join("target-pgo")),
         Some(&optimize_flags(&user, &merged)),
@@ -487,9 +531,15 @@ pub fn run(args: &[String]) -> Result<()> {
         optimized.missing_profile_warnings
     ));
     progress("plain release build for comparison (your usual target directory and flags)");
-    let release = build(&target, "release", None, Some(&user))?;
+    let release = build(&target, &[], "release", None, Some(&user))?;
     progress("`pgo` profile without profile data, to separate PGO's share from fat LTO's");
-    let lto_only = build(&target, "pgo", Some(&out.join("target-lto")), Some(&user))?;
+    let lto_only = build(
+        &target,
+        &config,
+        "pgo",
+        Some(&out.join("target-lto")),
+        Some(&user),
+    )?;
 
     let builds = [
         ("release", &release.exe),
@@ -733,6 +783,18 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| (*s).to_string()).collect()
+    }
+
+    #[test]
+    fn the_pgo_profile_is_defined_only_where_missing() {
+        assert!(declares_pgo_profile(
+            "[profile.pgo]\ninherits = \"release\"\n"
+        ));
+        assert!(!declares_pgo_profile("[profile.release]\nlto = true\n"));
+        assert!(pgo_profile_config(true).is_empty());
+        let c = pgo_profile_config(false);
+        assert_eq!(c.iter().filter(|a| *a == "--config").count(), 2);
+        assert!(c.contains(&"profile.pgo.inherits=\"release\"".to_string()));
     }
 
     #[test]

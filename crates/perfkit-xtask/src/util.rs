@@ -359,7 +359,7 @@ impl Package {
 pub struct BuildTarget {
     /// The package.
     pub package: String,
-    /// `example` or `bin`.
+    /// `example`, `bin` or `bench`.
     pub kind: &'static str,
     /// The target's name.
     pub name: String,
@@ -380,11 +380,14 @@ impl BuildTarget {
     /// `default-target` (`[workspace.metadata.perfkit]`), else its only binary.
     pub fn resolve(ws: &Workspace, p: &crate::flags::Parsed) -> Result<Self> {
         let pkg_flag = p.value("--package");
-        let (kind, name, pkg_flag) = match (p.value("--example"), p.value("--bin")) {
-            (Some(e), _) => ("example", e.to_string(), pkg_flag.map(str::to_string)),
-            (None, Some(b)) => ("bin", b.to_string(), pkg_flag.map(str::to_string)),
-            (None, None) => Self::default_for(ws, pkg_flag)?,
-        };
+        let owned = pkg_flag.map(str::to_string);
+        let (kind, name, pkg_flag) =
+            match (p.value("--example"), p.value("--bin"), p.value("--bench")) {
+                (Some(e), _, _) => ("example", e.to_string(), owned),
+                (None, Some(b), _) => ("bin", b.to_string(), owned),
+                (None, None, Some(b)) => ("bench", b.to_string(), owned),
+                (None, None, None) => Self::default_for(ws, pkg_flag)?,
+            };
         let pkg_flag = pkg_flag.as_deref();
         let candidates: Vec<&Package> = match pkg_flag {
             Some(pk) => vec![

@@ -172,16 +172,16 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, Budget>, String> {
 }
 
 /// A starter budget table for `key` (`example.NAME` / `bin.NAME`): the measured sizes plus
-/// `headroom_percent`, rounded up to a tenth of a KiB, with the date and the measurement in a
-/// comment.
+/// `headroom_percent` (at least 1 KiB, so a tiny crate is not failed by a few bytes), rounded
+/// up to a tenth of a KiB, with the date and the measurement in a comment.
 #[must_use]
 pub fn starter(key: &str, sizes: &Sizes, headroom_percent: u64, date: &str) -> String {
     let limit = |bytes: u64| {
-        let with = bytes + (bytes * headroom_percent).div_ceil(100);
+        let with = bytes + (bytes * headroom_percent).div_ceil(100).max(1024);
         format!("\"{:.1} KiB\"", (with as f64 / 1024.0 * 10.0).ceil() / 10.0)
     };
     let mut s = format!(
-        "# Written by `cargo xtask bloat --init` on {date}: the sizes measured then, plus {headroom_percent}%.\n\
+        "# Written by `cargo xtask bloat --init` on {date}: the sizes measured then, plus {headroom_percent}% (at least 1 KiB).\n\
          # Measured: stripped {} B, .text {} B",
         sizes.stripped_size, sizes.text_size
     );
@@ -334,9 +334,10 @@ text_size = "1 MiB"
             (b.crates["std"], 277_363),
             (b.crates["perfkit_testkit"], 3_865),
         ] {
+            assert!(limit >= actual + 1024, "at least 1 KiB of room");
             assert!(limit >= actual + actual / 10, "{limit} >= {actual} + 10%");
             assert!(
-                limit <= actual + actual / 10 + 110,
+                limit <= actual + (actual / 10).max(1024) + 110,
                 "{limit} rounds up by < 0.1 KiB"
             );
         }

@@ -227,6 +227,11 @@ pub fn run(args: &[String]) -> Result<()> {
     let version = ensure_cargo_bloat(p.switch("--install"))?;
     let ws = Workspace::load()?;
     let target = BuildTarget::resolve(&ws, &p)?;
+    if target.kind == "bench" {
+        return Err(Failure::new(
+            "bloat measures a binary you ship: name it with --bin or --example",
+        ));
+    }
     let out = ws.out_dir("bloat");
     let target_dir = out.join("target");
     let budget_path = p.value("--budget").map_or_else(
