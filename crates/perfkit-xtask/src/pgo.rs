@@ -127,6 +127,24 @@ pub fn config_rustflags(
     Ok(if seen_target { target } else { build })
 }
 
+/// The rustc flags the user's builds get, as cargo would pick them: `CARGO_ENCODED_RUSTFLAGS`
+/// or `RUSTFLAGS` when set, else the config files' (see [`config_rustflags`]). Tools that
+/// pass their own flags through `CARGO_ENCODED_RUSTFLAGS` (which hides the config files from
+/// cargo) start from these, so every build they compare keeps the user's flags.
+pub fn effective_rustflags(host: &str) -> Result<Vec<String>> {
+    let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS").ok();
+    let plain = std::env::var("RUSTFLAGS").ok();
+    if encoded.is_some() || plain.is_some() {
+        return Ok(user_rustflags(encoded.as_deref(), plain.as_deref()));
+    }
+    let cwd =
+        std::env::current_dir().map_err(|e| Failure::new(format!("no current directory: {e}")))?;
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    config_rustflags(&cwd, home.as_deref(), host).map_err(Failure::new)
+}
+
 /// Flags for the instrumented build: the user's, then `-Cprofile-generate=<dir>`.
 #[must_use]
 pub fn instrument_flags(user: &[String], profile_dir: &Path) -> Vec<String> {
@@ -440,20 +458,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let out = ws.out_dir("pgo");
     let profile_dir = out.join("profiles").join(&target.name);
     let merged = out.join(format!("{}.profdata", target.name));
-    let encoded = std::env::var("CARGO_ENCODED_RUSTFLAGS").ok();
-    let plain = std::env::var("RUSTFLAGS").ok();
-    // Every build below gets its flags through CARGO_ENCODED_RUSTFLAGS, which hides the
-    // config files' rustflags from cargo: read them here, so every build sees them.
-    let user = if encoded.is_some() || plain.is_some() {
-        user_rustflags(encoded.as_deref(), plain.as_deref())
-    } else {
-        let cwd = std::env::current_dir()
-            .map_err(|e| Failure::new(format!("no current directory: {e}")))?;
-        let home = std::env::var_os("CARGO_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
-        config_rustflags(&cwd, home.as_deref(), &rustc.host).map_err(Failure::new)?
-    };
+    let user = effective_rustflags(&rustc.host)?;
     progress(format!(
         "PGO for {} `{}` of package `{}` (llvm-profdata: {})",
         target.kind,

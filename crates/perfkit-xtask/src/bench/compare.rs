@@ -18,8 +18,9 @@
 //!   exact baseline: a regression needs the interval to exclude 1 **and** the median change
 //!   to exceed the threshold.
 //!
-//! The base build comes from a git worktree under `target/perfkit/compare/` with its own
-//! target directory, so the user's tree and build cache are untouched.
+//! The base build comes from a git worktree under `target/perfkit/compare/`; both builds have
+//! target directories of their own there (built alike, see `build`), so the user's tree and
+//! build cache are untouched.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -153,6 +154,7 @@ fn resolve_rev(root: &Path, rev: &str) -> Result<String> {
 /// path of the workspace inside it (the same relative path as `root` in the repository).
 fn worktree(root: &Path, commit: &str, dir: &Path) -> Result<PathBuf> {
     let prefix = git(root, &["rev-parse", "--show-prefix"])?;
+    let dir = &std::path::absolute(dir).map_err(|e| Failure::io("resolve", dir, &e))?;
     if dir.join(".git").exists() {
         git(dir, &["checkout", "--quiet", "--detach", "--force", commit])?;
     } else {
@@ -171,12 +173,30 @@ fn worktree(root: &Path, commit: &str, dir: &Path) -> Result<PathBuf> {
 }
 
 /// Builds `targets` of the workspace at `manifest` (`cargo bench --no-run`) into
-/// `target_dir` (the workspace's own when `None`); returns each target's executable.
+/// `target_dir`; returns each target's executable.
+///
+/// Both sides of a comparison build the same way: the user's rustflags, plus
+/// `--remap-path-prefix` from the side's repository root and target directory to fixed
+/// names. The sources sit at different paths (the worktree and the user's tree), and paths
+/// end up in the binary (panic locations, `file!()`); without the remap, two builds of the
+/// same commit differ in the lengths of those strings, which moves code and data, and their
+/// speed differed by several percent here. With it, the same sources give the same binary.
 fn build(
     manifest: &Path,
-    target_dir: Option<&Path>,
+    repo_root: &Path,
+    target_dir: &Path,
+    user_flags: &[String],
     targets: &[BenchTarget],
 ) -> Result<Vec<(BenchTarget, PathBuf)>> {
+    let mut flags = user_flags.to_vec();
+    flags.push(format!(
+        "--remap-path-prefix={}=/perfkit-compare/src",
+        repo_root.display()
+    ));
+    flags.push(format!(
+        "--remap-path-prefix={}=/perfkit-compare/target",
+        target_dir.display()
+    ));
     let mut cmd = util::cargo();
     cmd.args([
         "bench",
@@ -185,10 +205,11 @@ fn build(
         "json-render-diagnostics",
     ])
     .arg("--manifest-path")
-    .arg(manifest);
-    if let Some(dir) = target_dir {
-        cmd.arg("--target-dir").arg(dir);
-    }
+    .arg(manifest)
+    .arg("--target-dir")
+    .arg(target_dir)
+    .env("CARGO_ENCODED_RUSTFLAGS", crate::pgo::encode(&flags))
+    .env_remove("RUSTFLAGS");
     for t in targets {
         cmd.args(["-p", &t.package, "--bench", &t.name]);
     }
@@ -293,14 +314,25 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
         dir.display()
     ));
     let base_root = worktree(root, &commit, &dir.join("base"))?;
-    progress("[2/4] building the bench targets at the base revision (own target directory)");
+    let rustc = crate::machine::RustcInfo::detect()?;
+    let user_flags = crate::pgo::effective_rustflags(&rustc.host)?;
+    let repo = PathBuf::from(git(root, &["rev-parse", "--show-toplevel"])?);
+    progress("[2/4] building the bench targets at the base revision");
     let base = build(
         &base_root.join("Cargo.toml"),
-        Some(&dir.join("target-base")),
+        &dir.join("base"),
+        &dir.join("target-base"),
+        &user_flags,
         &s.targets,
     )?;
     progress("[3/4] building the bench targets in the working tree");
-    let new = build(&root.join("Cargo.toml"), None, &s.targets)?;
+    let new = build(
+        &root.join("Cargo.toml"),
+        &repo,
+        &dir.join("target-work"),
+        &user_flags,
+        &s.targets,
+    )?;
 
     let mut outcomes = Vec::new();
     let homes = (dir.join("criterion-base"), dir.join("criterion-new"));
