@@ -156,7 +156,10 @@ pub fn compare_with(
     mut contenders: Vec<Contender<'_>>,
 ) -> Option<PairedResult> {
     let id = format!("{group}/{size}");
-    if contenders.is_empty() || !options.selection.matches(&id) {
+    if crate::select::list_if_asked(&options.selection, &id)
+        || contenders.is_empty()
+        || !options.selection.matches(&id)
+    {
         return None;
     }
     let calls: Vec<u32> = contenders
@@ -210,7 +213,10 @@ pub fn compare_timed_with(
     mut contenders: Vec<TimedContender<'_>>,
 ) -> Option<PairedResult> {
     let id = format!("{group}/{size}");
-    if contenders.is_empty() || !options.selection.matches(&id) {
+    if crate::select::list_if_asked(&options.selection, &id)
+        || contenders.is_empty()
+        || !options.selection.matches(&id)
+    {
         return None;
     }
     let names: Vec<&str> = contenders.iter().map(|(name, _)| *name).collect();

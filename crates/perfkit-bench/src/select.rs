@@ -75,6 +75,23 @@ pub(crate) fn selected_by(args: &[String], id: &str) -> bool {
     }
 }
 
+/// Under `--list` (as criterion's `--list`, which prints `<id>: benchmark` for each of its
+/// benchmarks), prints `<id>: paired` for a comparison the filter selects and returns true;
+/// tools such as `cargo xtask bench --compare` find the paired comparisons this way.
+pub(crate) fn list_if_asked(selection: &Selection, id: &str) -> bool {
+    if *selection != Selection::CommandLine {
+        return false;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--list") {
+        return false;
+    }
+    if filter(&args).is_none_or(|f| filter_matches(f, id)) {
+        println!("{id}: paired");
+    }
+    true
+}
+
 /// Whether the binary was started to measure (not to list, test or profile).
 fn measuring(args: &[String]) -> bool {
     !args

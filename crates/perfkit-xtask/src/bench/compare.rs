@@ -234,16 +234,90 @@ fn build(
     Ok(out)
 }
 
-/// The criterion benchmark ids a bench executable lists (`--list` prints `<id>: benchmark`).
-fn list(exe: &Path, cwd: &Path) -> Result<Vec<String>> {
+/// What a bench executable measures: a criterion benchmark, or a perfkit-bench paired
+/// comparison (which times all its contenders in one run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Listed {
+    /// criterion's `group/contender/size`.
+    Criterion(String),
+    /// perfkit-bench's `group/size`.
+    Paired(String),
+}
+
+/// What a bench executable lists under `--list`: criterion prints `<id>: benchmark`,
+/// perfkit-bench `<id>: paired`.
+fn list(exe: &Path, cwd: &Path) -> Result<Vec<Listed>> {
     let mut cmd = Command::new(exe);
     cmd.args(["--bench", "--list"]).current_dir(cwd);
     let text = util::output(&mut cmd)?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.strip_suffix(": benchmark"))
-        .map(String::from)
-        .collect())
+    Ok(parse_list(&text))
+}
+
+fn parse_list(text: &str) -> Vec<Listed> {
+    text.lines()
+        .filter_map(|l| {
+            l.strip_suffix(": benchmark")
+                .map(|id| Listed::Criterion(id.to_string()))
+                .or_else(|| {
+                    l.strip_suffix(": paired")
+                        .map(|id| Listed::Paired(id.to_string()))
+                })
+        })
+        .collect()
+}
+
+/// A time as perfkit-bench prints it (`73.17 ns`, `1.949 µs`, `12.0 ms`, `1.5 s`), in ns.
+fn parse_time(s: &str) -> Option<f64> {
+    let (v, unit) = s.trim().split_once(' ')?;
+    let v: f64 = v.parse().ok()?;
+    let scale = match unit {
+        "ns" => 1.0,
+        "µs" | "us" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        _ => return None,
+    };
+    Some(v * scale)
+}
+
+/// One chunk of a paired comparison: one quick run of it; each contender's median time, ns,
+/// keyed `group/contender/size`.
+fn paired_chunk(exe: &Path, cwd: &Path, dir: &Path, id: &str) -> Result<Vec<(String, f64)>> {
+    if dir.is_dir() {
+        std::fs::remove_dir_all(dir).map_err(|e| Failure::io("clear", dir, &e))?;
+    }
+    util::create_dir(dir)?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("--bench")
+        .arg(id)
+        .env("PERFKIT_BENCH_QUICK", "1")
+        .env("PERFKIT_PAIRED_DIR", dir)
+        .current_dir(cwd)
+        .stdout(Stdio::null());
+    util::output(&mut cmd)?;
+    let (group, size) = id.rsplit_once('/').unwrap_or((id, ""));
+    let file = dir.join(format!("{group}_{size}.md"));
+    let tables = super::paired::parse(&util::read(&file)?)
+        .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
+    let table = tables
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| Failure::new(format!("{} has no table `{id}`", file.display())))?;
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            parse_time(&r.median)
+                .map(|ns| (format!("{group}/{}/{size}", r.name), ns))
+                .ok_or_else(|| {
+                    Failure::new(format!(
+                        "unreadable time `{}` in {}",
+                        r.median,
+                        file.display()
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// `id` as a regex that matches exactly it (criterion's filter is a regex).
@@ -354,45 +428,75 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
         };
         let (base_cwd, new_cwd) = (pkg_dir(&base_root), pkg_dir(root));
         let base_ids = list(base_exe, &base_cwd)?;
-        let ids: Vec<String> = list(new_exe, &new_cwd)?
+        let ids: Vec<Listed> = list(new_exe, &new_cwd)?
             .into_iter()
             .filter(|id| base_ids.contains(id))
-            .filter(|id| filter.is_none_or(|f| id_matches(id, f)))
+            .filter(|id| {
+                filter.is_none_or(|f| match id {
+                    Listed::Criterion(i) | Listed::Paired(i) => id_matches(i, f),
+                })
+            })
             .collect();
         for (k, id) in ids.iter().enumerate() {
+            let shown = match id {
+                Listed::Criterion(i) => i.clone(),
+                Listed::Paired(i) => format!("{i} (paired)"),
+            };
             progress(format!(
-                "[4/4] `{target}` {}/{}: {id}, {} rounds",
+                "[4/4] `{target}` {}/{}: {shown}, {} rounds",
                 k + 1,
                 ids.len(),
                 s.plan.rounds
             ));
-            let (mut ratios, mut base_t, mut new_t) = (Vec::new(), Vec::new(), Vec::new());
+            // Per benchmark: (base times, new times), by round.
+            let mut times: Vec<(String, Vec<f64>, Vec<f64>)> = Vec::new();
             for round in 0..s.plan.rounds {
-                let measure_base = || chunk(base_exe, &base_cwd, &homes.0, id, s.plan);
-                let measure_new = || chunk(new_exe, &new_cwd, &homes.1, id, s.plan);
-                let (b, n) = if round % 2 == 0 {
-                    let b = measure_base()?;
-                    (b, measure_new()?)
-                } else {
-                    let n = measure_new()?;
-                    (measure_base()?, n)
+                let measure = |exe: &Path, cwd: &Path, side: &Path| -> Result<Vec<(String, f64)>> {
+                    match id {
+                        Listed::Criterion(i) => {
+                            Ok(vec![(i.clone(), chunk(exe, cwd, side, i, s.plan)?)])
+                        }
+                        Listed::Paired(i) => paired_chunk(exe, cwd, &side.join("paired"), i),
+                    }
                 };
-                ratios.push(n / b);
-                base_t.push(b);
-                new_t.push(n);
+                let (b, n) = if round % 2 == 0 {
+                    let b = measure(base_exe, &base_cwd, &homes.0)?;
+                    (b, measure(new_exe, &new_cwd, &homes.1)?)
+                } else {
+                    let n = measure(new_exe, &new_cwd, &homes.1)?;
+                    (measure(base_exe, &base_cwd, &homes.0)?, n)
+                };
+                for (name, bt) in b {
+                    let Some((_, nt)) = n.iter().find(|(m, _)| *m == name) else {
+                        continue;
+                    };
+                    match times.iter_mut().find(|t| t.0 == name) {
+                        Some(t) => {
+                            t.1.push(bt);
+                            t.2.push(*nt);
+                        }
+                        None => times.push((name, vec![bt], vec![*nt])),
+                    }
+                }
             }
-            let ratio = median_ci(&ratios).ok_or_else(|| {
-                Failure::new("--compare needs at least 6 rounds for a 95% interval")
-            })?;
-            let median = |v: &[f64]| median_ci(v).map_or(f64::NAN, |m| m.0);
-            outcomes.push(Outcome {
-                id: id.clone(),
-                base_ns: median(&base_t),
-                new_ns: median(&new_t),
-                ratio,
-                rounds: ratios.len(),
-                verdict: verdict(ratio, s.threshold_pct)?,
-            });
+            for (name, base_t, new_t) in times {
+                let ratios: Vec<f64> = base_t.iter().zip(&new_t).map(|(b, n)| n / b).collect();
+                let ratio = median_ci(&ratios).ok_or_else(|| {
+                    Failure::new("--compare needs at least 6 rounds for a 95% interval")
+                })?;
+                let median = |v: &[f64]| median_ci(v).map_or(f64::NAN, |m| m.0);
+                outcomes.push(Outcome {
+                    id: match id {
+                        Listed::Criterion(_) => name,
+                        Listed::Paired(_) => format!("{name} (paired)"),
+                    },
+                    base_ns: median(&base_t),
+                    new_ns: median(&new_t),
+                    ratio,
+                    rounds: ratios.len(),
+                    verdict: verdict(ratio, s.threshold_pct)?,
+                });
+            }
         }
     }
     if outcomes.is_empty() {
@@ -533,6 +637,22 @@ mod tests {
             "under 2%"
         );
         assert_eq!(verdict((0.95, 0.93, 0.97), 2.0).unwrap(), Verdict::Improved);
+    }
+
+    #[test]
+    fn listings_and_times_read_back() {
+        let l = parse_list("a/b/1: benchmark\nnoise\ng/8: paired\n");
+        assert_eq!(
+            l,
+            [
+                Listed::Criterion("a/b/1".into()),
+                Listed::Paired("g/8".into())
+            ]
+        );
+        assert_eq!(parse_time("73.17 ns"), Some(73.17));
+        assert_eq!(parse_time("1.5 µs"), Some(1500.0));
+        assert_eq!(parse_time("2.000 ms"), Some(2e6));
+        assert_eq!(parse_time("2 parsecs"), None);
     }
 
     #[test]

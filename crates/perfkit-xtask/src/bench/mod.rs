@@ -5,6 +5,7 @@
 mod baseline;
 mod compare;
 pub(crate) mod criterion;
+mod paired;
 pub(crate) mod render;
 pub(crate) mod report;
 mod targets;
@@ -277,6 +278,7 @@ pub fn run(args: &[String]) -> Result<()> {
     };
 
     let paired = paired_section(&out)?;
+    results.paired = paired_tables(&out)?;
     util::write(
         &out.join("report.md"),
         &format!("{}{paired}", render::markdown::markdown(&results)),
@@ -415,19 +417,36 @@ fn paired_dir(log_path: &Path) -> PathBuf {
 
 /// The paired comparison tables under `out/paired`, in name order, as one Markdown section
 /// (empty when there are none).
-fn paired_section(out: &Path) -> Result<String> {
-    let dir = out.join("paired");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(String::new());
+/// The paired comparisons of this run, parsed.
+fn paired_tables(out: &Path) -> Result<Vec<paired::PairedTable>> {
+    let mut tables = Vec::new();
+    for f in paired_files(out) {
+        let text = util::read(&f)?;
+        tables.extend(
+            paired::parse(&text).map_err(|e| Failure::new(format!("{}: {e}", f.display())))?,
+        );
+    }
+    Ok(tables)
+}
+
+/// The Markdown files the run's paired comparisons wrote, sorted.
+fn paired_files(out: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(out.join("paired")) else {
+        return Vec::new();
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .collect();
+    files.sort();
+    files
+}
+
+fn paired_section(out: &Path) -> Result<String> {
+    let files = paired_files(out);
     if files.is_empty() {
         return Ok(String::new());
     }
-    files.sort();
     let mut s = String::from(
         "\n## Paired comparisons\n\nContenders timed in alternating chunks of about 100 µs, \
          the order rotated every round; a ratio is the median over rounds of the contender's \

@@ -95,6 +95,9 @@ pub struct Results {
     pub baseline: Option<BaselineInfo>,
     /// Every benchmark, grouped by group, then size, then contender order.
     pub benchmarks: Vec<Entry>,
+    /// The paired comparisons the run wrote (perfkit-bench groups), in id order.
+    #[serde(default)]
+    pub paired: Vec<super::paired::PairedTable>,
 }
 
 /// Which baseline a run was compared with.
@@ -165,6 +168,7 @@ impl Results {
             quick,
             baseline: None,
             benchmarks,
+            paired: Vec::new(),
         }
     }
 

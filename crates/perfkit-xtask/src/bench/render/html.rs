@@ -85,6 +85,96 @@ pub fn html(r: &Results) -> String {
         }
         s.push_str("</table>\n");
     }
+    if !r.paired.is_empty() {
+        s.push_str(
+            "<h2 id=\"paired\">Paired comparisons</h2>\n<p class=\"note\">Contenders timed in \
+             alternating chunks of about 100 µs, the order rotated every round; a ratio is the \
+             median over rounds of the contender's time over the reference's in the same \
+             round, so drift of the machine cancels.</p>\n",
+        );
+    }
+    for t in &r.paired {
+        let _ = writeln!(
+            s,
+            "<h3>{} ({} rounds)</h3>\n<table>\n<tr><th>contender</th><th>median</th><th>time / {}</th><th>p10 – p90</th></tr>",
+            escape(&t.id),
+            t.rounds,
+            escape(&t.reference)
+        );
+        for row in &t.rows {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{:.3}×</td><td class=\"n\">{:.3} – {:.3}</td></tr>",
+                escape(&row.name),
+                escape(&row.median),
+                row.ratio,
+                row.ratio_p10,
+                row.ratio_p90
+            );
+        }
+        s.push_str("</table>\n");
+    }
     s.push_str("</body>\n</html>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::render::svg::tests::check_well_formed;
+    use crate::bench::report::tests::fixture_results;
+
+    /// The page has no broken markup, with one bar chart per group and size, a line chart
+    /// where a group has several sizes, and a table per group.
+    #[test]
+    fn the_page_is_well_formed_with_a_chart_per_size() {
+        let mut r = fixture_results();
+        // A second size of every benchmark of one group.
+        let more: Vec<_> = r
+            .benchmarks
+            .iter()
+            .filter(|e| e.measurement.group == "sum_u64")
+            .cloned()
+            .map(|mut e| {
+                e.measurement.parameter = Some("65536".into());
+                e.measurement.id = e.measurement.id.replace("4096", "65536");
+                e
+            })
+            .collect();
+        r.benchmarks.extend(more);
+        r.benchmarks
+            .sort_by(|a, b| a.measurement.group.cmp(&b.measurement.group));
+        r.paired = crate::bench::paired::parse(
+            "### `g/8` (paired, 41 rounds)\n\n| contender | median | time / a (median of rounds) | p10 – p90 |\n| --- | ---: | ---: | ---: |\n| a | 1 ns | 1.000× | 1.000 – 1.000 |\n| b <x> | 2 ns | 2.000× | 1.900 – 2.100 |\n",
+        )
+        .unwrap();
+        let page = html(&r);
+        check_well_formed(&page);
+        assert!(
+            page.contains("<td>b &lt;x&gt;</td>"),
+            "paired rows, escaped"
+        );
+        let groups = r.groups();
+        let sizes: usize = groups
+            .iter()
+            .map(|(_, es)| {
+                let mut p: Vec<_> = es.iter().map(|e| e.measurement.parameter.clone()).collect();
+                p.sort();
+                p.dedup();
+                p.len()
+            })
+            .sum();
+        assert!(page.contains("<polyline"), "a line chart for sum_u64");
+        assert_eq!(
+            page.matches("<svg").count(),
+            sizes + 1,
+            "one bar chart per group and size, one line chart"
+        );
+        assert_eq!(
+            page.matches("<table>").count(),
+            groups.len() + 2,
+            "machine + groups + one paired table"
+        );
+        assert!(!page.contains("<script"));
+    }
 }
