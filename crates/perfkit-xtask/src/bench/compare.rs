@@ -18,9 +18,10 @@
 //!   exact baseline: a regression needs the interval to exclude 1 **and** the median change
 //!   to exceed the threshold.
 //!
-//! The base build comes from a git worktree under `target/perfkit/compare/`; both builds have
-//! target directories of their own there (built alike, see `build`), so the user's tree and
-//! build cache are untouched.
+//! Both builds happen in one git worktree under `target/perfkit/compare/`, with one target
+//! directory there: first at `REV`, then with the working tree's changes applied (tracked
+//! files' diff and untracked files), so the two differ only by those changes. The user's tree
+//! and build cache are untouched.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -111,6 +112,8 @@ pub struct Outcome {
     pub rounds: usize,
     /// The verdict under the threshold.
     pub verdict: Verdict,
+    /// Every round's (base, new) time, ns, in round order.
+    pub times: Vec<(f64, f64)>,
 }
 
 /// The verdict for a ratio estimate (new/base) under `threshold_pct`.
@@ -157,6 +160,8 @@ fn worktree(root: &Path, commit: &str, dir: &Path) -> Result<PathBuf> {
     let dir = &std::path::absolute(dir).map_err(|e| Failure::io("resolve", dir, &e))?;
     if dir.join(".git").exists() {
         git(dir, &["checkout", "--quiet", "--detach", "--force", commit])?;
+        // Files a previous run's overlay added (the target directory is outside the tree).
+        git(dir, &["clean", "--quiet", "-d", "-x", "--force"])?;
     } else {
         if dir.exists() {
             std::fs::remove_dir_all(dir).map_err(|e| Failure::io("remove", dir, &e))?;
@@ -172,31 +177,50 @@ fn worktree(root: &Path, commit: &str, dir: &Path) -> Result<PathBuf> {
     Ok(dir.join(prefix))
 }
 
-/// Builds `targets` of the workspace at `manifest` (`cargo bench --no-run`) into
-/// `target_dir`; returns each target's executable.
-///
-/// Both sides of a comparison build the same way: the user's rustflags, plus
-/// `--remap-path-prefix` from the side's repository root and target directory to fixed
-/// names. The sources sit at different paths (the worktree and the user's tree), and paths
-/// end up in the binary (panic locations, `file!()`); without the remap, two builds of the
-/// same commit differ in the lengths of those strings, which moves code and data, and their
-/// speed differed by several percent here. With it, the same sources give the same binary.
+/// Puts the user's working tree into the worktree `wt` (at `commit`): the changes of tracked
+/// files (`git diff --binary commit`, staged or not) and the untracked files git does not
+/// ignore. Nothing in the user's tree changes.
+fn overlay(repo: &Path, wt: &Path, commit: &str, scratch: &Path) -> Result<usize> {
+    let patch = util::output(
+        Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(["diff", "--binary", commit]),
+    )?;
+    let mut changed = 0;
+    if !patch.trim().is_empty() {
+        let file = scratch.join("working-tree.patch");
+        util::write(&file, &patch)?;
+        let f = file.to_string_lossy();
+        git(wt, &["apply", "--binary", "--whitespace=nowarn", &f])?;
+        changed += patch.matches("\ndiff --git ").count() + 1;
+    }
+    let untracked = util::output(Command::new("git").arg("-C").arg(repo).args([
+        "ls-files",
+        "--others",
+        "--exclude-standard",
+        "-z",
+    ]))?;
+    for rel in untracked.split('\0').filter(|r| !r.is_empty()) {
+        let (from, to) = (repo.join(rel), wt.join(rel));
+        if let Some(parent) = to.parent() {
+            util::create_dir(parent)?;
+        }
+        std::fs::copy(&from, &to).map_err(|e| Failure::io("copy", &from, &e))?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// Builds `targets` of the workspace in `ws_dir` (`cargo bench --no-run`, run there, so the
+/// config files it finds are the workspace's own) into `target_dir`, and copies each bench
+/// executable to `bin_dir`; returns the copies.
 fn build(
-    manifest: &Path,
-    repo_root: &Path,
+    ws_dir: &Path,
     target_dir: &Path,
-    user_flags: &[String],
+    bin_dir: &Path,
     targets: &[BenchTarget],
 ) -> Result<Vec<(BenchTarget, PathBuf)>> {
-    let mut flags = user_flags.to_vec();
-    flags.push(format!(
-        "--remap-path-prefix={}=/perfkit-compare/src",
-        repo_root.display()
-    ));
-    flags.push(format!(
-        "--remap-path-prefix={}=/perfkit-compare/target",
-        target_dir.display()
-    ));
     let mut cmd = util::cargo();
     cmd.args([
         "bench",
@@ -204,12 +228,9 @@ fn build(
         "--message-format",
         "json-render-diagnostics",
     ])
-    .arg("--manifest-path")
-    .arg(manifest)
     .arg("--target-dir")
     .arg(target_dir)
-    .env("CARGO_ENCODED_RUSTFLAGS", crate::pgo::encode(&flags))
-    .env_remove("RUSTFLAGS");
+    .current_dir(ws_dir);
     for t in targets {
         cmd.args(["-p", &t.package, "--bench", &t.name]);
     }
@@ -228,7 +249,10 @@ fn build(
             continue;
         };
         if let Some(t) = targets.iter().find(|t| t.name == name) {
-            out.push((t.clone(), PathBuf::from(exe)));
+            util::create_dir(bin_dir)?;
+            let copy = bin_dir.join(format!("{}-{}", t.package, t.name));
+            std::fs::copy(exe, &copy).map_err(|e| Failure::io("copy", Path::new(exe), &e))?;
+            out.push((t.clone(), copy));
         }
     }
     Ok(out)
@@ -387,26 +411,26 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
         s.rev,
         dir.display()
     ));
-    let base_root = worktree(root, &commit, &dir.join("base"))?;
-    let rustc = crate::machine::RustcInfo::detect()?;
-    let user_flags = crate::pgo::effective_rustflags(&rustc.host)?;
-    let repo = PathBuf::from(git(root, &["rev-parse", "--show-toplevel"])?);
+    // One worktree and one target directory for both builds: the same paths give the same
+    // binary for the same sources. (Built at different paths, two builds of one commit
+    // differed in symbol hashes and string lengths, hence in code layout, and measured
+    // several percent apart here.)
+    let tree = dir.join("tree");
+    let wt_ws = worktree(root, &commit, &tree)?;
+    let target_dir = dir.join("target");
     progress("[2/4] building the bench targets at the base revision");
-    let base = build(
-        &base_root.join("Cargo.toml"),
-        &dir.join("base"),
-        &dir.join("target-base"),
-        &user_flags,
-        &s.targets,
-    )?;
-    progress("[3/4] building the bench targets in the working tree");
-    let new = build(
-        &root.join("Cargo.toml"),
+    let base = build(&wt_ws, &target_dir, &dir.join("bin-base"), &s.targets)?;
+    let repo = PathBuf::from(git(root, &["rev-parse", "--show-toplevel"])?);
+    let changed = overlay(
         &repo,
-        &dir.join("target-work"),
-        &user_flags,
-        &s.targets,
+        &std::path::absolute(&tree).unwrap_or(tree.clone()),
+        &commit,
+        &dir,
     )?;
+    progress(format!(
+        "[3/4] building the bench targets of the working tree (its changes applied to the worktree: {changed} file(s))"
+    ));
+    let new = build(&wt_ws, &target_dir, &dir.join("bin-new"), &s.targets)?;
 
     let mut outcomes = Vec::new();
     let homes = (dir.join("criterion-base"), dir.join("criterion-new"));
@@ -426,7 +450,8 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
                 .and_then(|d| d.strip_prefix(root).ok())
                 .map_or_else(|| r.to_path_buf(), |rel| r.join(rel))
         };
-        let (base_cwd, new_cwd) = (pkg_dir(&base_root), pkg_dir(root));
+        // Both run in the package's directory of the worktree (holding the new sources now).
+        let (base_cwd, new_cwd) = (pkg_dir(&wt_ws), pkg_dir(&wt_ws));
         let base_ids = list(base_exe, &base_cwd)?;
         let ids: Vec<Listed> = list(new_exe, &new_cwd)?
             .into_iter()
@@ -495,6 +520,7 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
                     ratio,
                     rounds: ratios.len(),
                     verdict: verdict(ratio, s.threshold_pct)?,
+                    times: base_t.iter().copied().zip(new_t.iter().copied()).collect(),
                 });
             }
         }
@@ -508,6 +534,10 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
     let report = markdown(s.rev, short, s.threshold_pct, &outcomes);
     let path = ws.out_dir("bench").join("compare.md");
     util::write(&path, &report)?;
+    util::write(
+        &path.with_extension("json"),
+        &json(s.rev, &commit, s.threshold_pct, &outcomes),
+    )?;
     print!("{report}");
     progress(format!("report: {}", path.display()));
     let regressed: Vec<String> = outcomes
@@ -560,6 +590,35 @@ fn id_matches(id: &str, f: &str) -> bool {
         (false, true) => id.ends_with(f),
         (false, false) => id.contains(f),
     }
+}
+
+/// `compare.json`: every benchmark's verdict, ratio interval and per-round times.
+fn json(rev: &str, commit: &str, threshold_pct: f64, outcomes: &[Outcome]) -> String {
+    let benchmarks: Vec<serde_json::Value> = outcomes
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "id": o.id,
+                "base_ns": o.base_ns,
+                "new_ns": o.new_ns,
+                "ratio": { "median": o.ratio.0, "lower": o.ratio.1, "upper": o.ratio.2, "confidence": 0.95 },
+                "verdict": match o.verdict {
+                    Verdict::Regressed => "regressed",
+                    Verdict::Improved => "improved",
+                    _ => "no_change",
+                },
+                "rounds": o.times.iter().map(|(b, n)| serde_json::json!({ "base_ns": b, "new_ns": n })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "schema": "perfkit-compare/1",
+        "rev": rev,
+        "commit": commit,
+        "threshold_pct": threshold_pct,
+        "benchmarks": benchmarks,
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON values serialize") + "\n"
 }
 
 /// The comparison table.
