@@ -261,7 +261,7 @@ pub struct Settings {
     /// `default-target = { package = "app", example = "demo" }` (or `bin = "app"`).
     #[serde(default)]
     pub default_target: Option<DefaultTarget>,
-    /// Contender roles for `bench` reports (see `bench::roles`).
+    /// Contender roles for `bench` reports: `baseline`, `ours`, `hand` lists of names.
     #[serde(default)]
     pub bench: Option<serde_json::Value>,
 }

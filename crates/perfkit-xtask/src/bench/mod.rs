@@ -6,6 +6,7 @@ mod baseline;
 mod compare;
 pub(crate) mod criterion;
 mod paired;
+mod roles;
 pub(crate) mod render;
 pub(crate) mod report;
 mod targets;
@@ -195,7 +196,7 @@ pub fn run(args: &[String]) -> Result<()> {
         .map(|n| baseline_path(&out, n))
         .transpose()?;
 
-    let ran: Option<HashSet<String>> = if p.switch("--no-run") {
+    let ran: Option<Vec<String>> = if p.switch("--no-run") {
         None
     } else {
         Some(run_targets(
@@ -245,11 +246,18 @@ pub fn run(args: &[String]) -> Result<()> {
     }
 
     progress("collecting machine facts");
+    // In the order the run measured them (name order for --no-run), so "the first contender
+    // of a group" means the first one measured.
+    if let Some(order) = &ran {
+        measurements.sort_by_key(|m| order.iter().position(|id| *id == m.id).unwrap_or(usize::MAX));
+    }
+    let roles = roles::Roles::of(&ws)?;
     let mut results = Results::new(
         Machine::detect(&ws.workspace_root)?,
         filter,
         quick,
         measurements,
+        &roles,
     );
     let regressed = match &baseline {
         Some((name, base)) => {
@@ -347,7 +355,7 @@ fn run_targets(
     quick: bool,
     criterion_dir: &Path,
     out: &Path,
-) -> Result<HashSet<String>> {
+) -> Result<Vec<String>> {
     let targets = targets::select(ws, only_package, only)?;
     let logs = out.join("logs");
     util::create_dir(&logs)?;
@@ -356,7 +364,7 @@ fn run_targets(
     if paired.is_dir() {
         std::fs::remove_dir_all(&paired).map_err(|e| Failure::io("remove", &paired, &e))?;
     }
-    let mut ran = HashSet::new();
+    let mut ran: Vec<String> = Vec::new();
     let n = targets.len();
     for (k, target) in targets.iter().enumerate() {
         progress(format!(
@@ -371,7 +379,11 @@ fn run_targets(
             ids.len(),
             log_path.display()
         ));
-        ran.extend(ids);
+        for id in ids {
+            if !ran.contains(&id) {
+                ran.push(id);
+            }
+        }
     }
     Ok(ran)
 }

@@ -116,19 +116,28 @@ fn param_key(p: Option<&str>) -> (u64, String) {
     (s.parse().unwrap_or(u64::MAX), s.to_string())
 }
 
-fn contender_key(c: &str) -> (Kind, String) {
-    (Kind::of(c), c.to_string())
-}
 
 impl Results {
-    /// Builds the report: classifies, orders, and computes the ratios within each
-    /// (group, size) case.
+    /// Builds the report: classifies (by `roles`, with `measurements` in the order they were
+    /// measured), orders, and computes the ratios within each (group, size) case.
     pub fn new(
         machine: Machine,
         filter: Option<String>,
         quick: bool,
         measurements: Vec<Measurement>,
+        roles: &super::roles::Roles,
     ) -> Self {
+        let kinds = roles.classify_all(
+            measurements
+                .iter()
+                .map(|m| (m.group.as_str(), m.contender.as_str())),
+        );
+        let kind = |m: &Measurement| {
+            kinds
+                .get(&(m.group.clone(), m.contender.clone()))
+                .copied()
+                .unwrap_or(Kind::Peer)
+        };
         let mut cases: BTreeMap<(String, (u64, String)), Vec<Measurement>> = BTreeMap::new();
         for m in measurements {
             cases
@@ -138,20 +147,20 @@ impl Results {
         }
         let mut benchmarks = Vec::new();
         for (_, mut ms) in cases {
-            ms.sort_by_key(|m| contender_key(&m.contender));
+            ms.sort_by_key(|m| (kind(m), m.contender.clone()));
             let naive = ms
                 .iter()
-                .find(|m| Kind::of(&m.contender) == Kind::Naive)
+                .find(|m| kind(m) == Kind::Naive)
                 .map(|m| m.median.point);
             let best_peer = ms
                 .iter()
-                .filter(|m| Kind::of(&m.contender) == Kind::Peer)
+                .filter(|m| kind(m) == Kind::Peer)
                 .min_by(|a, b| a.median.point.total_cmp(&b.median.point))
                 .map(|m| (m.contender.clone(), m.median.point));
             for m in ms {
                 let t = m.median.point;
                 benchmarks.push(Entry {
-                    kind: Kind::of(&m.contender),
+                    kind: kind(&m),
                     throughput_per_second: m.throughput.map(|th| th.per_second(t)),
                     vs_naive: naive.map(|n| n / t),
                     vs_best_peer: best_peer.as_ref().map(|(_, p)| p / t),
@@ -255,7 +264,7 @@ pub(crate) mod tests {
 
     pub fn fixture_results() -> Results {
         let ms = criterion::read_all(&fixtures().join("criterion")).unwrap();
-        Results::new(machine(), None, true, ms)
+        Results::new(machine(), None, true, ms, &crate::bench::roles::Roles::default())
     }
 
     fn entry<'a>(r: &'a Results, id: &str) -> &'a Entry {
@@ -355,6 +364,7 @@ pub(crate) mod tests {
                 .iter()
                 .map(|e| e.measurement.clone())
                 .collect(),
+            &crate::bench::roles::Roles::default(),
         );
         let regressed = current.compare("main", &base, 10.0);
         assert_eq!(regressed, ["sum_u64/perfkit/4096"]);
