@@ -35,49 +35,21 @@ mod util;
 
 use std::process::ExitCode;
 
-/// One subcommand: its name, one line of help, and its entry point.
-struct Command {
-    name: &'static str,
-    about: &'static str,
-    run: fn(&[String]) -> util::Result<()>,
+/// xflags' help text with the program as the user invoked it (`cargo xtask`, `cargo
+/// perfkit`) where the command tree's name stands.
+fn named(help: &str, program: &str) -> String {
+    let body = help
+        .strip_prefix("perfkit\n")
+        .map_or_else(|| help.to_string(), |rest| format!("{program}\n{rest}"));
+    body.replace("\nperfkit ", &format!("\n{program} "))
 }
 
-const COMMANDS: &[Command] = &[
-    Command {
-        name: "bench",
-        about: "run the criterion benches and write a report with tables, charts and baselines",
-        run: bench::run,
-    },
-    Command {
-        name: "pgo",
-        about: "profile-guided optimized build of an example or binary, with measured speedup",
-        run: pgo::run,
-    },
-    Command {
-        name: "bloat",
-        about: "binary size per crate and per function, checked against bloat-budget.toml",
-        run: bloat::run,
-    },
-    Command {
-        name: "doctor",
-        about: "report the tools perfkit's tasks need and how to install what is missing",
-        run: doctor::run,
-    },
-];
-
+/// The top-level help: xflags' text, with the program as the user invoked it.
 fn help(program: &str) -> String {
-    let mut s = format!(
-        "{program}: perfkit's tools for this workspace\n\nUSAGE:\n    {program} [--manifest-path PATH] <COMMAND> [ARGS]\n\nCOMMANDS:\n",
-    );
-    for c in COMMANDS {
-        s.push_str(&format!("    {:<8}{}\n", c.name, c.about));
+    match flags::parse(vec!["--help".into()]) {
+        Ok(Err(help)) => named(&help, program),
+        _ => String::new(),
     }
-    s.push_str(&format!(
-        "\nThe workspace is the one `cargo metadata` finds from the current directory, or from\n\
-         --manifest-path. Outputs go under its target/perfkit/. Run `{program} <COMMAND> --help`\n\
-         for a command's options.\n",
-    ));
-    s
 }
 
 /// The entry point of a one-line `xtask` (`fn main() -> ExitCode { perfkit_xtask::main() }`):
@@ -106,24 +78,29 @@ pub fn run(program: &str, mut args: Vec<String>) -> ExitCode {
         return ExitCode::from(failure.code);
     }
     util::set_program(program);
-    match args.first().map(String::as_str) {
-        None | Some("-h" | "--help" | "help") => {
-            print!("{}", help(program));
-            ExitCode::SUCCESS
+    if matches!(args.first().map(String::as_str), None | Some("help")) {
+        print!("{}", help(program));
+        return ExitCode::SUCCESS;
+    }
+    let result = match flags::parse(args) {
+        Err(failure) => Err(failure),
+        Ok(Err(help_text)) => {
+            print!("{}", named(&help_text, program));
+            Ok(())
         }
-        Some(name) => match COMMANDS.iter().find(|c| c.name == name) {
-            Some(c) => match (c.run)(&args[1..]) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(failure) => {
-                    eprintln!("{failure}");
-                    ExitCode::from(failure.code)
-                }
-            },
-            None => {
-                eprintln!("error: unknown command `{name}` (see `{program} --help`)");
-                ExitCode::from(2)
-            }
+        Ok(Ok(command)) => match command.subcommand {
+            flags::PerfkitCmd::Bench(b) => bench::run(&b),
+            flags::PerfkitCmd::Pgo(p) => pgo::run(&p),
+            flags::PerfkitCmd::Bloat(b) => bloat::run(&b),
+            flags::PerfkitCmd::Doctor(_) => doctor::run(),
         },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{failure}");
+            ExitCode::from(failure.code)
+        }
     }
 }
 

@@ -354,6 +354,19 @@ impl Package {
     }
 }
 
+/// The one binary a command builds: `--example`, `--bin` or `--bench`, and `-p`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetArgs<'a> {
+    /// `--example NAME`.
+    pub example: Option<&'a str>,
+    /// `--bin NAME`.
+    pub bin: Option<&'a str>,
+    /// `--bench NAME` (pgo only).
+    pub bench: Option<&'a str>,
+    /// `-p PKG`.
+    pub package: Option<&'a str>,
+}
+
 /// A binary to build: `--example NAME` or `--bin NAME` of a package.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildTarget {
@@ -378,16 +391,15 @@ impl BuildTarget {
 
     /// The target `--example`/`--bin`/`--package` names. With none named: the workspace's
     /// `default-target` (`[workspace.metadata.perfkit]`), else its only binary.
-    pub fn resolve(ws: &Workspace, p: &crate::flags::Parsed) -> Result<Self> {
-        let pkg_flag = p.value("--package");
+    pub fn resolve(ws: &Workspace, p: TargetArgs<'_>) -> Result<Self> {
+        let pkg_flag = p.package;
         let owned = pkg_flag.map(str::to_string);
-        let (kind, name, pkg_flag) =
-            match (p.value("--example"), p.value("--bin"), p.value("--bench")) {
-                (Some(e), _, _) => ("example", e.to_string(), owned),
-                (None, Some(b), _) => ("bin", b.to_string(), owned),
-                (None, None, Some(b)) => ("bench", b.to_string(), owned),
-                (None, None, None) => Self::default_for(ws, pkg_flag)?,
-            };
+        let (kind, name, pkg_flag) = match (p.example, p.bin, p.bench) {
+            (Some(e), _, _) => ("example", e.to_string(), owned),
+            (None, Some(b), _) => ("bin", b.to_string(), owned),
+            (None, None, Some(b)) => ("bench", b.to_string(), owned),
+            (None, None, None) => Self::default_for(ws, pkg_flag)?,
+        };
         let pkg_flag = pkg_flag.as_deref();
         let candidates: Vec<&Package> = match pkg_flag {
             Some(pk) => vec![
@@ -582,18 +594,18 @@ mod tests {
         }
     }
 
+    /// The target flags of `pgo ARGS`.
+    fn pgo_flags(args: &[&str]) -> crate::flags::Pgo {
+        let mut v = vec!["pgo".to_string()];
+        v.extend(args.iter().map(|a| (*a).to_string()));
+        match crate::flags::parse(v).unwrap().unwrap().subcommand {
+            crate::flags::PerfkitCmd::Pgo(p) => p,
+            _ => unreachable!("pgo"),
+        }
+    }
+
     fn resolve(args: &[&str]) -> Result<BuildTarget> {
-        let spec = crate::flags::Spec {
-            command: "t",
-            usage: "",
-            about: "",
-            flags: &[],
-            positional: &[],
-            trailing: None,
-            build_target: true,
-        };
-        let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
-        BuildTarget::resolve(&workspace(), &crate::flags::parse(&spec, &args)?)
+        BuildTarget::resolve(&workspace(), pgo_flags(args).target())
     }
 
     #[test]
@@ -632,20 +644,7 @@ mod tests {
         // Without a configured default: the workspace's only binary, else a clear error.
         let mut ws = workspace();
         ws.metadata = serde_json::Value::Null;
-        let spec_args = |args: &[&str]| {
-            let spec = crate::flags::Spec {
-                command: "t",
-                usage: "",
-                about: "",
-                flags: &[],
-                positional: &[],
-                trailing: None,
-                build_target: true,
-            };
-            let args: Vec<String> = args.iter().map(|a| (*a).to_string()).collect();
-            crate::flags::parse(&spec, &args).unwrap()
-        };
-        let t = BuildTarget::resolve(&ws, &spec_args(&[])).unwrap();
+        let t = BuildTarget::resolve(&ws, pgo_flags(&[]).target()).unwrap();
         assert_eq!(
             (t.package.as_str(), t.kind, t.name.as_str()),
             ("tool", "bin", "tool")
@@ -654,19 +653,19 @@ mod tests {
             name: "second".into(),
             kind: vec!["bin".into()],
         });
-        let err = BuildTarget::resolve(&ws, &spec_args(&[]))
+        let err = BuildTarget::resolve(&ws, pgo_flags(&[]).target())
             .unwrap_err()
             .message;
         assert!(err.contains("several binaries (tool, second)"), "{err}");
         assert!(err.contains("default-target"), "{err}");
         ws.metadata =
             serde_json::json!({ "perfkit": { "default-target": { "bin": "x", "example": "y" } } });
-        let err = BuildTarget::resolve(&ws, &spec_args(&[]))
+        let err = BuildTarget::resolve(&ws, pgo_flags(&[]).target())
             .unwrap_err()
             .message;
         assert!(err.contains("exactly one of"), "{err}");
         ws.metadata = serde_json::json!({ "perfkit": { "typo": 1 } });
-        let err = BuildTarget::resolve(&ws, &spec_args(&[]))
+        let err = BuildTarget::resolve(&ws, pgo_flags(&[]).target())
             .unwrap_err()
             .message;
         assert!(err.contains("unknown field `typo`"), "{err}");

@@ -6,9 +6,9 @@ mod baseline;
 mod compare;
 pub(crate) mod criterion;
 mod paired;
-mod roles;
 pub(crate) mod render;
 pub(crate) mod report;
+mod roles;
 mod targets;
 
 use std::collections::HashSet;
@@ -16,77 +16,10 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use crate::flags::{self, Flag, Spec};
+use crate::flags::{self, Bench};
 use crate::machine::Machine;
 use crate::util::{self, Failure, Result, Workspace, progress, warn};
 use report::Results;
-
-const SPEC: Spec = Spec {
-    command: "bench",
-    usage: "[FILTER] [--quick] [--save NAME] [--baseline NAME] [--threshold PCT] [-p PKG] [--bench TARGET] [--format bmf] [--compare REV] [--no-run]",
-    about: "run every bench target with `harness = false` in the workspace (criterion and \
-            perfkit-bench; FILTER is criterion's regex on `group/contender/size`) and write target/perfkit/bench/report.md, index.html and \
-            results.json",
-    flags: &[
-        Flag {
-            long: "--quick",
-            short: None,
-            value: None,
-            help: "short warm-up and measurement (sets PERFKIT_BENCH_QUICK=1)",
-        },
-        Flag {
-            long: "--save",
-            short: None,
-            value: Some("NAME"),
-            help: "store this run as baseline NAME (target/perfkit/bench/baselines/NAME.json)",
-        },
-        Flag {
-            long: "--baseline",
-            short: None,
-            value: Some("NAME"),
-            help: "compare with baseline NAME; exit 1 naming every regression",
-        },
-        Flag {
-            long: "--threshold",
-            short: None,
-            value: Some("PCT"),
-            help: "change (percent) a regression must exceed, beyond the noise [default: 2, perfkit-profile's RegressionDetector]",
-        },
-        Flag {
-            long: "--package",
-            short: Some("-p"),
-            value: Some("PKG"),
-            help: "run only this package's bench targets",
-        },
-        Flag {
-            long: "--bench",
-            short: None,
-            value: Some("TARGET"),
-            help: "run only this bench target",
-        },
-        Flag {
-            long: "--compare",
-            short: None,
-            value: Some("REV"),
-            help: "paired A/B: build the benches at git revision REV and in the working tree, run them in alternating rounds, report each median ratio with its 95% interval; exit 1 naming each regression",
-        },
-        Flag {
-            long: "--format",
-            short: None,
-            value: Some("FORMAT"),
-            help: "also write the results as `bmf` (Bencher Metric Format JSON: target/perfkit/bench/bmf.json)",
-        },
-        Flag {
-            long: "--no-run",
-            short: None,
-            value: None,
-            help: "do not run anything: report every result already under target/criterion",
-        },
-    ],
-    positional: &["FILTER"],
-    trailing: None,
-    build_target: false,
-};
 
 /// Criterion flags for `--quick` (the same shortening `perfkit_benches::criterion()` applies
 /// under `PERFKIT_BENCH_QUICK=1`, passed explicitly so any criterion target honours it).
@@ -125,28 +58,32 @@ fn baseline_path(dir: &Path, name: &str) -> Result<PathBuf> {
 }
 
 /// Entry point.
-pub fn run(args: &[String]) -> Result<()> {
-    let Some(p) = flags::parse_or_help(&SPEC, args)? else {
-        return Ok(());
-    };
-    let filter = p.positional.first().cloned();
-    let quick = p.switch("--quick");
+pub fn run(p: &Bench) -> Result<()> {
+    let filter = p.filter.clone();
+    let quick = p.quick;
     let threshold = p
-        .number::<f64>(&SPEC, "--threshold")?
+        .threshold
         .unwrap_or(perfkit_profile::RegressionDetector::DEFAULT_THRESHOLD_PCT);
     if !(threshold.is_finite() && threshold >= 0.0) {
         return Err(Failure::new(format!(
             "`--threshold` must be a percentage >= 0, got {threshold} (see `cargo xtask bench --help`)"
         )));
     }
-    if p.switch("--threshold") && !p.switch("--baseline") && !p.switch("--compare") {
+    if p.threshold.is_some() && p.baseline.is_none() && p.compare.is_none() {
         warn("`--threshold` has no effect without `--baseline` or `--compare`");
     }
-    p.exclusive(&SPEC, &["--compare", "--baseline"])?;
-    p.exclusive(&SPEC, &["--compare", "--no-run"])?;
-    p.exclusive(&SPEC, &["--compare", "--save"])?;
+    let compare = p.compare.is_some();
+    flags::exclusive(
+        "bench",
+        &[("--compare", compare), ("--baseline", p.baseline.is_some())],
+    )?;
+    flags::exclusive("bench", &[("--compare", compare), ("--no-run", p.no_run)])?;
+    flags::exclusive(
+        "bench",
+        &[("--compare", compare), ("--save", p.save.is_some())],
+    )?;
 
-    let bmf = match p.value("--format") {
+    let bmf = match p.format.as_deref() {
         None => false,
         Some("bmf") => true,
         Some(other) => {
@@ -157,8 +94,8 @@ pub fn run(args: &[String]) -> Result<()> {
     };
     let ws = Workspace::load()?;
     let out = ws.out_dir("bench");
-    if let Some(rev) = p.value("--compare") {
-        let targets = targets::select(&ws, p.value("--package"), p.value("--bench"))?;
+    if let Some(rev) = p.compare.as_deref() {
+        let targets = targets::select(&ws, p.package.as_deref(), p.bench.as_deref())?;
         let settings = compare::Settings {
             rev,
             targets,
@@ -175,7 +112,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let criterion_dir = ws.target_directory.join("criterion");
 
     // Fail before measuring anything if the baseline is missing.
-    let baseline = match p.value("--baseline") {
+    let baseline = match p.baseline.as_deref() {
         Some(name) => {
             let path = baseline_path(&out, name)?;
             if !path.is_file() {
@@ -192,17 +129,18 @@ pub fn run(args: &[String]) -> Result<()> {
         None => None,
     };
     let save = p
-        .value("--save")
+        .save
+        .as_deref()
         .map(|n| baseline_path(&out, n))
         .transpose()?;
 
-    let ran: Option<Vec<String>> = if p.switch("--no-run") {
+    let ran: Option<Vec<String>> = if p.no_run {
         None
     } else {
         Some(run_targets(
             &ws,
-            p.value("--package"),
-            p.value("--bench"),
+            p.package.as_deref(),
+            p.bench.as_deref(),
             filter.as_deref(),
             quick,
             &criterion_dir,
@@ -249,7 +187,12 @@ pub fn run(args: &[String]) -> Result<()> {
     // In the order the run measured them (name order for --no-run), so "the first contender
     // of a group" means the first one measured.
     if let Some(order) = &ran {
-        measurements.sort_by_key(|m| order.iter().position(|id| *id == m.id).unwrap_or(usize::MAX));
+        measurements.sort_by_key(|m| {
+            order
+                .iter()
+                .position(|id| *id == m.id)
+                .unwrap_or(usize::MAX)
+        });
     }
     let roles = roles::Roles::of(&ws)?;
     let mut results = Results::new(
@@ -622,24 +565,35 @@ mod tests {
 
     #[test]
     fn flag_errors() {
-        let args = |s: &[&str]| s.iter().map(|a| (*a).to_string()).collect::<Vec<_>>();
-        let e = run(&args(&["--threshold", "lots"])).unwrap_err();
-        assert_eq!(
-            e.message,
-            "`--threshold` expects a number, got `lots` (see `cargo xtask bench --help`)"
-        );
+        let run_with = |a: &[&str]| {
+            let mut v = vec!["bench".to_string()];
+            v.extend(a.iter().map(|s| (*s).to_string()));
+            match crate::flags::parse(v)? {
+                Ok(f) => match f.subcommand {
+                    crate::flags::PerfkitCmd::Bench(b) => run(&b),
+                    _ => unreachable!("bench"),
+                },
+                Err(_help) => Ok(()),
+            }
+        };
+        let e = run_with(&["--threshold", "lots"]).unwrap_err();
+        assert!(e.message.contains("--threshold"), "{}", e.message);
         assert_eq!(e.code, 2);
-        let e = run(&args(&["--threshold", "-3"])).unwrap_err();
+        let e = run_with(&["--threshold", "-3"]).unwrap_err();
         assert!(
             e.message
                 .starts_with("`--threshold` must be a percentage >= 0")
         );
+        let e = run_with(&["--compare", "HEAD", "--baseline", "x"]).unwrap_err();
         assert!(
-            run(&args(&["a", "b"]))
-                .unwrap_err()
-                .message
-                .starts_with("unexpected argument `b`")
+            e.message
+                .starts_with("--compare and --baseline cannot be combined"),
+            "{}",
+            e.message
         );
-        assert!(run(&args(&["--help"])).is_ok());
+        let e = run_with(&["--format", "csv"]).unwrap_err();
+        assert!(e.message.starts_with("unknown --format `csv`"));
+        assert!(run_with(&["a", "b"]).unwrap_err().message.contains('b'));
+        assert!(run_with(&["--help"]).is_ok());
     }
 }

@@ -116,7 +116,6 @@ fn param_key(p: Option<&str>) -> (u64, String) {
     (s.parse().unwrap_or(u64::MAX), s.to_string())
 }
 
-
 impl Results {
     /// Builds the report: classifies (by `roles`, with `measurements` in the order they were
     /// measured), orders, and computes the ratios within each (group, size) case.
@@ -264,7 +263,13 @@ pub(crate) mod tests {
 
     pub fn fixture_results() -> Results {
         let ms = criterion::read_all(&fixtures().join("criterion")).unwrap();
-        Results::new(machine(), None, true, ms, &crate::bench::roles::Roles::default())
+        Results::new(
+            machine(),
+            None,
+            true,
+            ms,
+            &crate::bench::roles::Roles::default(),
+        )
     }
 
     fn entry<'a>(r: &'a Results, id: &str) -> &'a Entry {

@@ -120,7 +120,10 @@ mod tests {
             [Kind::Peer, Kind::Naive, Kind::Perfkit, Kind::Hand]
         );
         // 3. Otherwise, without configured names: the first measured is the baseline.
-        assert_eq!(none.classify(&["old", "new", "other"]), [Kind::Naive, Kind::Peer, Kind::Peer]);
+        assert_eq!(
+            none.classify(&["old", "new", "other"]),
+            [Kind::Naive, Kind::Peer, Kind::Peer]
+        );
         // 2. Configured names (whole or before the first `/`).
         let roles = Roles {
             baseline: vec!["std".into()],
@@ -134,7 +137,11 @@ mod tests {
         // The convention still comes first.
         assert_eq!(roles.classify(&["std", "naive"]), [Kind::Peer, Kind::Naive]);
         let all = none.classify_all([("g", "b"), ("g", "a"), ("g", "b"), ("h", "naive")]);
-        assert_eq!(all[&("g".to_string(), "b".to_string())], Kind::Naive, "first measured");
+        assert_eq!(
+            all[&("g".to_string(), "b".to_string())],
+            Kind::Naive,
+            "first measured"
+        );
         assert_eq!(all[&("g".to_string(), "a".to_string())], Kind::Peer);
         assert_eq!(all[&("h".to_string(), "naive".to_string())], Kind::Naive);
     }
@@ -143,6 +150,10 @@ mod tests {
     fn bad_settings_are_reported() {
         let bad: std::result::Result<Roles, _> =
             serde_json::from_value(serde_json::json!({ "baselines": ["x"] }));
-        assert!(bad.unwrap_err().to_string().contains("unknown field `baselines`"));
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("unknown field `baselines`")
+        );
     }
 }

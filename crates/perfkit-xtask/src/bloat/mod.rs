@@ -13,52 +13,10 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use crate::flags::{self, Flag, Spec};
+use crate::flags::{self, Bloat};
 use crate::machine::RustcInfo;
 use crate::util::{self, BuildTarget, Failure, Result, Workspace, human_bytes, progress};
 use budget::Sizes;
-
-const SPEC: Spec = Spec {
-    command: "bloat",
-    usage: "[--example NAME | --bin NAME] [-p PKG] [--check | --init] [--budget FILE] [--install] [-n N]",
-    about: "release binary size: stripped size, .text, top functions and size per crate \
-            (via cargo-bloat), optionally checked against bloat-budget.toml",
-    flags: &[
-        Flag {
-            long: "--check",
-            short: None,
-            value: None,
-            help: "compare with the budget; exit 1 naming what is over and by how much",
-        },
-        Flag {
-            long: "--init",
-            short: None,
-            value: None,
-            help: "add a starter table for this binary to the budget file: today's sizes plus 10%",
-        },
-        Flag {
-            long: "--budget",
-            short: None,
-            value: Some("FILE"),
-            help: "the budget file [default: bloat-budget.toml at the workspace root]",
-        },
-        Flag {
-            long: "--install",
-            short: None,
-            value: None,
-            help: "install cargo-bloat if it is missing",
-        },
-        Flag {
-            long: "--top",
-            short: Some("-n"),
-            value: Some("N"),
-            help: "how many of the largest functions to list [default: 15]",
-        },
-    ],
-    positional: &[],
-    trailing: None,
-    build_target: true,
-};
 
 const INSTALL: &str = "cargo install cargo-bloat --locked";
 
@@ -218,15 +176,19 @@ fn table(rows: &[(String, u64)], total_text: u64) -> String {
 }
 
 /// Entry point.
-pub fn run(args: &[String]) -> Result<()> {
-    let Some(p) = flags::parse_or_help(&SPEC, args)? else {
-        return Ok(());
-    };
-    p.exclusive(&SPEC, &["--check", "--init"])?;
-    let top = p.number::<usize>(&SPEC, "--top")?.unwrap_or(15).max(1);
-    let version = ensure_cargo_bloat(p.switch("--install"))?;
+pub fn run(p: &Bloat) -> Result<()> {
+    flags::exclusive("bloat", &[("--check", p.check), ("--init", p.init)])?;
+    flags::exclusive(
+        "bloat",
+        &[
+            ("--example", p.example.is_some()),
+            ("--bin", p.bin.is_some()),
+        ],
+    )?;
+    let top = p.top.unwrap_or(15).max(1);
+    let version = ensure_cargo_bloat(p.install)?;
     let ws = Workspace::load()?;
-    let target = BuildTarget::resolve(&ws, &p)?;
+    let target = BuildTarget::resolve(&ws, p.target())?;
     if target.kind == "bench" {
         return Err(Failure::new(
             "bloat measures a binary you ship: name it with --bin or --example",
@@ -234,7 +196,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let out = ws.out_dir("bloat");
     let target_dir = out.join("target");
-    let budget_path = p.value("--budget").map_or_else(
+    let budget_path = p.budget.as_deref().map_or_else(
         || ws.workspace_root.join("bloat-budget.toml"),
         PathBuf::from,
     );
@@ -247,7 +209,7 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         None
     };
-    let budget = if p.switch("--check") {
+    let budget = if p.check {
         let Some(budgets) = &existing else {
             return Err(Failure::missing(
                 format!("no budget file at {}", budget_path.display()),
@@ -264,7 +226,7 @@ pub fn run(args: &[String]) -> Result<()> {
     } else {
         None
     };
-    if p.switch("--init") && existing.as_ref().is_some_and(|b| b.contains_key(&key)) {
+    if p.init && existing.as_ref().is_some_and(|b| b.contains_key(&key)) {
         return Err(Failure::new(format!(
             "{} already has a [{key}] table: edit its limits, or delete the table and run --init again",
             budget_path.display()
@@ -349,7 +311,7 @@ pub fn run(args: &[String]) -> Result<()> {
             )));
         }
     }
-    if p.switch("--init") {
+    if p.init {
         let table = budget::starter(&key, &sizes, 10, &crate::machine::now());
         let mut file = match &existing {
             Some(_) => util::read(&budget_path)?,
@@ -407,24 +369,30 @@ mod tests {
 
     #[test]
     fn flag_errors() {
-        let args = |s: &[&str]| s.iter().map(|a| (*a).to_string()).collect::<Vec<_>>();
-        let e = run(&args(&["--bin", "a", "--example", "b"])).unwrap_err();
+        let run_with = |a: &[&str]| {
+            let mut v = vec!["bloat".to_string()];
+            v.extend(a.iter().map(|s| (*s).to_string()));
+            match crate::flags::parse(v)? {
+                Ok(f) => match f.subcommand {
+                    crate::flags::PerfkitCmd::Bloat(b) => run(&b),
+                    _ => unreachable!("bloat"),
+                },
+                Err(_help) => Ok(()),
+            }
+        };
+        let e = run_with(&["--check", "--init"]).unwrap_err();
         assert_eq!(
             e.message,
-            "`--bin` and `--example` cannot be used together (see `cargo xtask bloat --help`)"
+            "--check and --init cannot be combined (see `cargo xtask bloat --help`)"
         );
+        let e = run_with(&["-n", "x"]).unwrap_err().message;
+        assert!(e.contains("--top") || e.contains("-n"), "{e}");
         assert!(
-            run(&args(&["-n", "x"]))
+            run_with(&["--budget"])
                 .unwrap_err()
                 .message
-                .starts_with("`--top` expects a number")
+                .contains("--budget")
         );
-        assert!(
-            run(&args(&["--budget"]))
-                .unwrap_err()
-                .message
-                .starts_with("`--budget` needs a value")
-        );
-        assert!(run(&args(&["-h"])).is_ok());
+        assert!(run_with(&["-h"]).is_ok());
     }
 }

@@ -31,44 +31,32 @@ pub use profdata::find_llvm_profdata;
 #[allow(clippy::wildcard_imports)]
 use profdata::*;
 
-use crate::flags::{self, Flag, Spec};
+use crate::flags::Pgo;
 use crate::machine::{self, RustcInfo};
 use crate::util::{self, BuildTarget, Failure, Result, Workspace, progress, warn};
 
-const SPEC: Spec = Spec {
-    command: "pgo",
-    usage: "[--example NAME | --bin NAME | --bench NAME] [-p PKG] [--runs N] [-- TRAIN_ARGS]",
-    about: "build a profile-guided optimized binary, train it on its own workload and \
-            measure it against the plain release build (a bench target trains and runs in its \
-            test mode, `--test`, unless TRAIN_ARGS are given)",
-    flags: &[Flag {
-        long: "--runs",
-        short: None,
-        value: Some("N"),
-        help: "timed runs of each build, alternating [default: 5]",
-    }],
-    positional: &[],
-    trailing: Some("TRAIN_ARGS"),
-    build_target: true,
-};
-
 /// Entry point.
-pub fn run(args: &[String]) -> Result<()> {
-    let Some(p) = flags::parse_or_help(&SPEC, args)? else {
-        return Ok(());
-    };
-    let runs = p.number::<usize>(&SPEC, "--runs")?.unwrap_or(5);
+pub fn run(p: &Pgo) -> Result<()> {
+    crate::flags::exclusive(
+        "pgo",
+        &[
+            ("--example", p.example.is_some()),
+            ("--bin", p.bin.is_some()),
+            ("--bench", p.bench.is_some()),
+        ],
+    )?;
+    let runs = p.runs.unwrap_or(5);
     if runs == 0 {
         return Err(Failure::new(
             "`--runs` must be at least 1 (see `cargo xtask pgo --help`)",
         ));
     }
-    let mut train_args = p.trailing.clone();
+    let mut train_args = p.train_args.clone();
 
     let rustc = RustcInfo::detect()?;
     let profdata = find_llvm_profdata(&rustc)?;
     let ws = Workspace::load()?;
-    let target = BuildTarget::resolve(&ws, &p)?;
+    let target = BuildTarget::resolve(&ws, p.target())?;
     let config = pgo_profile_config(declares_pgo_profile(&util::read(
         &ws.workspace_root.join("Cargo.toml"),
     )?));
@@ -613,18 +601,34 @@ mod tests {
 
     #[test]
     fn flag_errors() {
-        let e = run(&strings(&["--example", "a", "--bin", "b"])).unwrap_err();
+        let run_with = |a: &[&str]| {
+            let mut v = vec!["pgo".to_string()];
+            v.extend(a.iter().map(|s| (*s).to_string()));
+            match crate::flags::parse(v)? {
+                Ok(f) => match f.subcommand {
+                    crate::flags::PerfkitCmd::Pgo(p) => run(&p),
+                    _ => unreachable!("pgo"),
+                },
+                Err(_help) => Ok(()),
+            }
+        };
+        let e = run_with(&["--example", "a", "--bin", "b"]).unwrap_err();
         assert_eq!(
             e.message,
-            "`--example` and `--bin` cannot be used together (see `cargo xtask pgo --help`)"
+            "--example and --bin cannot be combined (see `cargo xtask pgo --help`)"
         );
-        let e = run(&strings(&["--runs", "0"])).unwrap_err();
-        assert!(e.message.starts_with("`--runs` must be at least 1"));
-        let e = run(&strings(&["--runs", "many"])).unwrap_err();
+        let e = run_with(&["--runs", "0"]).unwrap_err();
         assert!(
+            e.message.starts_with("`--runs` must be at least 1"),
+            "{}",
             e.message
-                .starts_with("`--runs` expects a number, got `many`")
         );
-        assert!(run(&strings(&["--help"])).is_ok());
+        assert!(
+            run_with(&["--runs", "many"])
+                .unwrap_err()
+                .message
+                .contains("--runs")
+        );
+        assert!(run_with(&["--help"]).is_ok());
     }
 }
