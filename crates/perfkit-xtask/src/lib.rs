@@ -73,11 +73,11 @@ pub fn cargo_perfkit_main() -> ExitCode {
 /// Runs one command line (without the program name); `program` is how help names the tool.
 #[must_use]
 pub fn run(program: &str, mut args: Vec<String>) -> ExitCode {
+    util::set_program(program);
     if let Err(failure) = util::take_manifest_path(&mut args) {
         eprintln!("{failure}");
         return ExitCode::from(failure.code);
     }
-    util::set_program(program);
     if matches!(args.first().map(String::as_str), None | Some("help")) {
         print!("{}", help(program));
         return ExitCode::SUCCESS;

@@ -48,7 +48,8 @@ pub fn take_manifest_path(args: &mut Vec<String>) -> Result<()> {
         Ok(p) if p.is_file() => p,
         _ => {
             return Err(Failure::new(format!(
-                "--manifest-path {value}: no such file (give the path of a Cargo.toml)"
+                "--manifest-path {value}: no such file (give the path of a Cargo.toml; see `{} --help`)",
+                program()
             )));
         }
     };

@@ -581,7 +581,7 @@ fn regex_lite_check(f: &str) -> Result<()> {
 /// Whether `id` matches criterion's filter `f`, for the common forms: a plain substring, or
 /// one anchored with `^`/`$` (no other regex syntax is interpreted here; anything else is
 /// taken literally).
-fn id_matches(id: &str, f: &str) -> bool {
+pub(super) fn id_matches(id: &str, f: &str) -> bool {
     let (start, f) = f.strip_prefix('^').map_or((false, f), |r| (true, r));
     let (end, f) = f.strip_suffix('$').map_or((false, f), |r| (true, r));
     match (start, end) {

@@ -149,6 +149,12 @@ pub fn run(p: &Bench) -> Result<()> {
     };
 
     let mut measurements = criterion::read_all(&criterion_dir)?;
+    if ran.is_none()
+        && let Some(f) = &filter
+    {
+        // Nothing ran: the filter picks among the results already there.
+        measurements.retain(|m| compare::id_matches(&m.id, f));
+    }
     if let Some(ran) = &ran {
         measurements.retain(|m| ran.contains(&m.id));
         let found: HashSet<&str> = measurements.iter().map(|m| m.id.as_str()).collect();
@@ -175,6 +181,10 @@ pub fn run(p: &Bench) -> Result<()> {
     if measurements.is_empty() {
         return Err(Failure::new(match (&ran, &filter) {
             (Some(_), Some(f)) => format!("no benchmark matched the filter `{f}`"),
+            (None, Some(f)) if criterion_dir.is_dir() => format!(
+                "no result under {} matches the filter `{f}`",
+                criterion_dir.display()
+            ),
             (Some(_), None) => "the bench targets ran no benchmarks".to_string(),
             (None, _) => format!(
                 "no criterion results under {} (run `cargo xtask bench` first)",
