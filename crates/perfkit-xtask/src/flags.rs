@@ -36,6 +36,9 @@ xflags::xflags! {
             /// them in alternating rounds, report each median ratio with its 95% interval;
             /// exit 1 naming each regression.
             optional --compare rev: String
+            /// With --compare: measure the working tree's uncommitted changes too (without it
+            /// a dirty tree is refused, so the comparison is between two commits).
+            optional --allow-dirty
             /// Do not run anything: report every result already under target/criterion.
             optional --no-run
         }

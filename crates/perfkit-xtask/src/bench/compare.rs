@@ -390,6 +390,8 @@ pub struct Settings<'a> {
     pub plan: Plan,
     /// The threshold, percent.
     pub threshold_pct: f64,
+    /// Whether uncommitted changes may be measured (`--allow-dirty`).
+    pub allow_dirty: bool,
 }
 
 /// Runs the comparison; writes `target/perfkit/bench/compare.md`; fails (exit 1) naming each
@@ -397,6 +399,17 @@ pub struct Settings<'a> {
 pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
     let root = &ws.workspace_root;
     let commit = resolve_rev(root, s.rev)?;
+    let dirty = git(root, &["status", "--porcelain", "--untracked-files=normal"])?;
+    if !dirty.is_empty() && !s.allow_dirty {
+        return Err(Failure::missing(
+            format!(
+                "the working tree has uncommitted changes ({} path(s)): --compare measures HEAD against {}",
+                dirty.lines().count(),
+                s.rev
+            ),
+            "git stash  # or commit them, or pass --allow-dirty to measure them as they are",
+        ));
+    }
     let filter = s
         .filter
         .map(|f| {

@@ -106,6 +106,7 @@ pub fn run(p: &Bench) -> Result<()> {
                 compare::Plan::DEFAULT
             },
             threshold_pct: threshold,
+            allow_dirty: p.allow_dirty,
         };
         return compare::run(&ws, &settings);
     }
