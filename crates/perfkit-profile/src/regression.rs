@@ -89,33 +89,10 @@ pub enum RegressionError {
 ///
 /// Invariant: every field is finite, `0 < median` and `lower ≤ median ≤ upper`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(try_from = "EstimateRepr")
-)]
 pub struct Estimate {
     median: f64,
     lower: f64,
     upper: f64,
-}
-
-/// The unchecked serialized form of an [`Estimate`].
-#[cfg(feature = "serde")]
-#[derive(serde::Deserialize)]
-struct EstimateRepr {
-    median: f64,
-    lower: f64,
-    upper: f64,
-}
-
-#[cfg(feature = "serde")]
-impl TryFrom<EstimateRepr> for Estimate {
-    type Error = RegressionError;
-
-    fn try_from(r: EstimateRepr) -> Result<Self, Self::Error> {
-        Self::new(r.median, r.lower, r.upper)
-    }
 }
 
 fn finite(what: &'static str, value: f64) -> Result<f64, RegressionError> {
@@ -224,7 +201,6 @@ impl Estimate {
 
 /// Which way is better for the measured quantity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Direction {
     /// Times, sizes, allocations: a rise is a regression.
     #[default]
@@ -235,7 +211,6 @@ pub enum Direction {
 
 /// The outcome of a comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Verdict {
     /// Better than the baseline, beyond the threshold and the noise.
     Improved,
@@ -257,7 +232,6 @@ impl fmt::Display for Verdict {
 
 /// A verdict with the figures it was drawn from.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Comparison {
     /// The verdict.
     pub verdict: Verdict,
@@ -278,7 +252,6 @@ impl fmt::Display for Comparison {
 /// A baseline measurement and a threshold: [`check`](Self::check) tells whether a new
 /// measurement regressed. See the [module docs](self) for the exact rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RegressionDetector {
     baseline: Estimate,
     threshold_pct: f64,
@@ -370,6 +343,147 @@ impl RegressionDetector {
             verdict,
             change_pct,
             overlapping,
+        }
+    }
+}
+
+/// `serde` support (feature `serde`): written out as impls on the public types (each through
+/// a private mirror that derives), so the docs label every impl with its feature. The forms
+/// are what `#[derive]` would write; reading an [`Estimate`] checks its invariants.
+#[cfg(feature = "serde")]
+mod serde_impl {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::{Comparison, Direction, Estimate, RegressionDetector, Verdict};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "Estimate")]
+    struct EstimateRepr {
+        median: f64,
+        lower: f64,
+        upper: f64,
+    }
+
+    impl Serialize for Estimate {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            EstimateRepr {
+                median: self.median,
+                lower: self.lower,
+                upper: self.upper,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Estimate {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let r = EstimateRepr::deserialize(d)?;
+            Estimate::new(r.median, r.lower, r.upper).map_err(D::Error::custom)
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "Direction")]
+    enum DirectionRepr {
+        LowerIsBetter,
+        HigherIsBetter,
+    }
+
+    impl Serialize for Direction {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Self::LowerIsBetter => DirectionRepr::LowerIsBetter,
+                Self::HigherIsBetter => DirectionRepr::HigherIsBetter,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Direction {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match DirectionRepr::deserialize(d)? {
+                DirectionRepr::LowerIsBetter => Self::LowerIsBetter,
+                DirectionRepr::HigherIsBetter => Self::HigherIsBetter,
+            })
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "Verdict")]
+    enum VerdictRepr {
+        Improved,
+        Regressed,
+        NoChange,
+    }
+
+    impl Serialize for Verdict {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Self::Improved => VerdictRepr::Improved,
+                Self::Regressed => VerdictRepr::Regressed,
+                Self::NoChange => VerdictRepr::NoChange,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Verdict {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            Ok(match VerdictRepr::deserialize(d)? {
+                VerdictRepr::Improved => Self::Improved,
+                VerdictRepr::Regressed => Self::Regressed,
+                VerdictRepr::NoChange => Self::NoChange,
+            })
+        }
+    }
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename = "Comparison")]
+    struct ComparisonRepr {
+        verdict: Verdict,
+        change_pct: f64,
+        overlapping: bool,
+    }
+
+    impl Serialize for Comparison {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            ComparisonRepr {
+                verdict: self.verdict,
+                change_pct: self.change_pct,
+                overlapping: self.overlapping,
+            }
+            .serialize(s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Comparison {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let r = ComparisonRepr::deserialize(d)?;
+            Ok(Self {
+                verdict: r.verdict,
+                change_pct: r.change_pct,
+                overlapping: r.overlapping,
+            })
+        }
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename = "RegressionDetector")]
+    struct DetectorRepr {
+        baseline: Estimate,
+        threshold_pct: f64,
+        direction: Direction,
+    }
+
+    impl Serialize for RegressionDetector {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            DetectorRepr {
+                baseline: self.baseline,
+                threshold_pct: self.threshold_pct,
+                direction: self.direction,
+            }
+            .serialize(s)
         }
     }
 }
