@@ -5,7 +5,9 @@
 //! kernel is written once, compiled for each instruction-set [`Level`] (scalar, SSE4.1,
 //! AVX2, AVX-512, NEON), and the best level the CPU runs is picked at run time, once per
 //! process. The [`Simd`] token proves a level is usable, so every kernel is a safe method on
-//! it; the free functions use [`Simd::detected`].
+//! it; the free functions use [`Simd::detected`], and each has a `*_with(simd, ..)` twin
+//! ([`sum_f32_with`], ...) that runs one given level: the per-level entry point every perfkit
+//! crate shapes the same way (perfkit-encoding's `decode_u64_slice_with`, ...).
 //!
 //! Float reductions ([`sum_f32`], [`dot_f32`], [`l2_squared_f32`], ...) return
 //! **bit-identical results at every level**: the order of additions is a fixed lane layout
