@@ -9,15 +9,18 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 const N: usize = 4096;
 
 fn criterion_group(c: &mut Criterion) {
-    let x = app::series(N);
     let mut g = c.benchmark_group("sum_squares");
-    g.throughput(Throughput::Elements(N as u64));
-    g.bench_with_input(BenchmarkId::new("naive", N), &x, |b, x| {
-        b.iter(|| app::sum_squares_naive(black_box(x)));
-    });
-    g.bench_with_input(BenchmarkId::new("perfkit", N), &x, |b, x| {
-        b.iter(|| app::sum_squares_simd(black_box(x)));
-    });
+    // Two sizes: the report draws one bar chart per size and a line chart across them.
+    for n in [N, 16 * N] {
+        let x = app::series(n);
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("naive", n), &x, |b, x| {
+            b.iter(|| app::sum_squares_naive(black_box(x)));
+        });
+        g.bench_with_input(BenchmarkId::new("perfkit", n), &x, |b, x| {
+            b.iter(|| app::sum_squares_simd(black_box(x)));
+        });
+    }
     g.finish();
 }
 

@@ -34,7 +34,7 @@ pub fn html(r: &Results) -> String {
     let _ = write!(
         s,
         "</table>\n<p class=\"note\">{}</p>\n",
-        escape(&explanation(r)).replace('`', "")
+        escape(&explanation(r)).replace(['`', '*'], "")
     );
     let cols = columns(r);
     for (group, entries) in r.groups() {
