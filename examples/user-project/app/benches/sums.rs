@@ -32,11 +32,15 @@ fn paired_group() {
         vec![
             (
                 "perfkit",
-                Box::new(|| drop(black_box(app::sum_squares_simd(black_box(&x))))),
+                Box::new(|| {
+                    black_box(app::sum_squares_simd(black_box(&x)));
+                }),
             ),
             (
                 "naive",
-                Box::new(|| drop(black_box(app::sum_squares_naive(black_box(&x))))),
+                Box::new(|| {
+                    black_box(app::sum_squares_naive(black_box(&x)));
+                }),
             ),
         ],
     );
