@@ -155,13 +155,7 @@ pub fn compare_with(
     size: usize,
     mut contenders: Vec<Contender<'_>>,
 ) -> Option<PairedResult> {
-    let id = format!("{group}/{size}");
-    if crate::select::list_if_asked(&options.selection, &id)
-        || contenders.is_empty()
-        || !options.selection.matches(&id)
-    {
-        return None;
-    }
+    let id = measured_id(options, group, size, contenders.is_empty())?;
     let calls: Vec<u32> = contenders
         .iter_mut()
         .map(|(_, f)| calibrate(f.as_mut(), options.chunk))
@@ -182,6 +176,19 @@ pub fn compare_with(
         },
     );
     Some(finish(options, group, size, id, &names, &times))
+}
+
+/// The comparison's id (`group/size`) when it is to be measured now: not when listing (then
+/// it prints itself), not without contenders, not when the selection leaves it out.
+fn measured_id(options: &Options, group: &str, size: usize, empty: bool) -> Option<String> {
+    let id = format!("{group}/{size}");
+    if crate::select::list_if_asked(&options.selection, &id)
+        || empty
+        || !options.selection.matches(&id)
+    {
+        return None;
+    }
+    Some(id)
 }
 
 /// Like [`compare`], for contenders that time themselves: each round makes one call of every
@@ -212,13 +219,7 @@ pub fn compare_timed_with(
     size: usize,
     mut contenders: Vec<TimedContender<'_>>,
 ) -> Option<PairedResult> {
-    let id = format!("{group}/{size}");
-    if crate::select::list_if_asked(&options.selection, &id)
-        || contenders.is_empty()
-        || !options.selection.matches(&id)
-    {
-        return None;
-    }
+    let id = measured_id(options, group, size, contenders.is_empty())?;
     let names: Vec<&str> = contenders.iter().map(|(name, _)| *name).collect();
     let times = rounds(
         contenders.len(),

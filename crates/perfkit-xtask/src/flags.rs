@@ -145,6 +145,15 @@ pub fn parse(args: Vec<String>) -> Result<std::result::Result<Perfkit, String>> 
     }
 }
 
+/// Parses `command args..` for a test of that command: the parsed command, or `None` when the
+/// arguments asked for help.
+#[cfg(test)]
+pub(crate) fn parse_command(command: &str, args: &[&str]) -> Result<Option<PerfkitCmd>> {
+    let mut v = vec![command.to_string()];
+    v.extend(args.iter().map(|a| (*a).to_string()));
+    Ok(parse(v)?.ok().map(|f| f.subcommand))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

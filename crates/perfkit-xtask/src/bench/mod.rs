@@ -576,16 +576,9 @@ mod tests {
 
     #[test]
     fn flag_errors() {
-        let run_with = |a: &[&str]| {
-            let mut v = vec!["bench".to_string()];
-            v.extend(a.iter().map(|s| (*s).to_string()));
-            match crate::flags::parse(v)? {
-                Ok(f) => match f.subcommand {
-                    crate::flags::PerfkitCmd::Bench(b) => run(&b),
-                    _ => unreachable!("bench"),
-                },
-                Err(_help) => Ok(()),
-            }
+        let run_with = |a: &[&str]| match crate::flags::parse_command("bench", a)? {
+            Some(crate::flags::PerfkitCmd::Bench(b)) => run(&b),
+            _ => Ok(()),
         };
         let e = run_with(&["--threshold", "lots"]).unwrap_err();
         assert!(e.message.contains("--threshold"), "{}", e.message);

@@ -369,16 +369,9 @@ mod tests {
 
     #[test]
     fn flag_errors() {
-        let run_with = |a: &[&str]| {
-            let mut v = vec!["bloat".to_string()];
-            v.extend(a.iter().map(|s| (*s).to_string()));
-            match crate::flags::parse(v)? {
-                Ok(f) => match f.subcommand {
-                    crate::flags::PerfkitCmd::Bloat(b) => run(&b),
-                    _ => unreachable!("bloat"),
-                },
-                Err(_help) => Ok(()),
-            }
+        let run_with = |a: &[&str]| match crate::flags::parse_command("bloat", a)? {
+            Some(crate::flags::PerfkitCmd::Bloat(b)) => run(&b),
+            _ => Ok(()),
         };
         let e = run_with(&["--check", "--init"]).unwrap_err();
         assert_eq!(

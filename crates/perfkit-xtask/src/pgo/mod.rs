@@ -601,16 +601,9 @@ mod tests {
 
     #[test]
     fn flag_errors() {
-        let run_with = |a: &[&str]| {
-            let mut v = vec!["pgo".to_string()];
-            v.extend(a.iter().map(|s| (*s).to_string()));
-            match crate::flags::parse(v)? {
-                Ok(f) => match f.subcommand {
-                    crate::flags::PerfkitCmd::Pgo(p) => run(&p),
-                    _ => unreachable!("pgo"),
-                },
-                Err(_help) => Ok(()),
-            }
+        let run_with = |a: &[&str]| match crate::flags::parse_command("pgo", a)? {
+            Some(crate::flags::PerfkitCmd::Pgo(p)) => run(&p),
+            _ => Ok(()),
         };
         let e = run_with(&["--example", "a", "--bin", "b"]).unwrap_err();
         assert_eq!(
