@@ -82,18 +82,3 @@ pub fn criterion() -> Criterion {
         c
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn contender_names_classify() {
-        assert_eq!(contender_kind("naive"), ContenderKind::Baseline);
-        assert_eq!(contender_kind("perfkit"), ContenderKind::Ours);
-        assert_eq!(contender_kind("perfkit/avx512"), ContenderKind::Ours);
-        assert_eq!(contender_kind("hand/avx512x4"), ContenderKind::Hand);
-        assert_eq!(contender_kind("simsimd"), ContenderKind::Peer);
-        assert_eq!(contender_kind("naive-ish"), ContenderKind::Peer);
-    }
-}
