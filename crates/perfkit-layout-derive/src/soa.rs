@@ -820,6 +820,52 @@ mod tests {
         })
     }
 
+    /// The code generated for one struct, printed readably, is pinned in
+    /// `tests/snapshots/soa_particle.expanded`: any change to the output shows in review.
+    /// `UPDATE_SNAPSHOTS=1 cargo test -p perfkit-layout-derive` rewrites it.
+    #[test]
+    fn expansion_snapshot() {
+        let input: syn::DeriveInput = syn::parse_quote! {
+            /// A particle.
+            #[derive(Clone, Debug, PartialEq)]
+            pub struct Particle {
+                pub x: f32,
+                pub vx: f32,
+                pub(crate) mass: f64,
+                tag: String,
+            }
+        };
+        let file: syn::File =
+            syn::parse2(super::expand(&input).expect("expands")).expect("the output parses");
+        let printed = prettyplease::unparse(&file);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/snapshots/soa_particle.expanded");
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &printed).unwrap();
+        }
+        let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            pinned == printed,
+            "the derive's output changed; review it and run with UPDATE_SNAPSHOTS=1 to accept:\n{}",
+            first_difference(&pinned, &printed)
+        );
+    }
+
+    /// The first line where two texts differ, for the failure message.
+    fn first_difference(a: &str, b: &str) -> String {
+        for (i, (x, y)) in a.lines().zip(b.lines()).enumerate() {
+            if x != y {
+                return format!("line {}:\n  pinned:    {x}\n  generated: {y}", i + 1);
+            }
+        }
+        format!(
+            "lengths differ: {} vs {} lines",
+            a.lines().count(),
+            b.lines().count()
+        )
+    }
+
     /// The generated code holds no `unsafe`: its columns are fields the deriving module can
     /// change, and the runtime path can be any path the user names (`#[soa(crate = ..)]`),
     /// so nothing it does may rest on either. The one unchecked write lives in
