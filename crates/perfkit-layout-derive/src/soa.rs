@@ -2,7 +2,9 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{Data, DeriveInput, Fields, GenericParam, Ident, Lifetime, LifetimeParam};
+use syn::{
+    Data, DeriveInput, Fields, GenericParam, Ident, Lifetime, LifetimeParam, Type, Visibility,
+};
 
 const SUPPORTED: &str = "#[derive(Soa)] supports only structs with named fields, \
                          e.g. `struct Particle { x: f32, y: f32 }`";
@@ -36,276 +38,431 @@ fn named_fields(input: &DeriveInput) -> syn::Result<&syn::FieldsNamed> {
     }
 }
 
-#[allow(clippy::too_many_lines)] // One quote! per generated item reads best in one place.
-pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
-    let fields = named_fields(input)?;
-    let k = crate::krate::runtime_path(&input.attrs, "soa")?;
-    let vec = quote!(#k::__private::Vec);
+/// Everything the generated items share, computed once from the input: the names of the
+/// generated types, each field's pieces, the generics and the type paths built from them.
+struct Ctx<'a> {
+    /// The runtime crate's path (`::perfkit_layout`, or `#[soa(crate = ..)]`).
+    krate: TokenStream,
+    /// Its `Vec`, the column type.
+    vec: TokenStream,
+    /// The deriving struct (the row type) and its visibility, which the generated types take.
+    row: &'a Ident,
+    vis: &'a Visibility,
+    /// The generated types: `FooSoa`, `FooRef`, `FooRefMut`, `FooColumns`, `FooColumnsMut`,
+    /// `FooSoaIter`, `FooSoaIterMut`, `FooSoaIntoIter`.
+    soa: Ident,
+    row_ref: Ident,
+    row_mut: Ident,
+    columns: Ident,
+    columns_mut: Ident,
+    iter: Ident,
+    iter_mut: Ident,
+    into_iter: Ident,
+    /// Per field, in declaration order: its name, type and visibility; the local variable
+    /// that holds its value while a row is taken apart (`__soa_x`) and the one that holds its
+    /// column's `Room` in `push` (`__soa_room_x`); its name as a string.
+    field: Vec<&'a Ident>,
+    ty: Vec<&'a Type>,
+    field_vis: Vec<&'a Visibility>,
+    value: Vec<Ident>,
+    room: Vec<Ident>,
+    field_name: Vec<String>,
+    /// The first field: its column answers `len`.
+    first: &'a Ident,
+    /// The struct's generics for an impl, its parameter list, and both again with a leading
+    /// `'__a` (`lifetime`) for the borrowing types; the struct's where clause.
+    impl_generics: TokenStream,
+    params: TokenStream,
+    ref_impl_generics: TokenStream,
+    ref_params: TokenStream,
+    lifetime: Lifetime,
+    where_clause: TokenStream,
+    /// The types with their generic arguments: the row, the container, the owning iterator,
+    /// and each borrowing type with `'__a` (`_a`) and with `'_` (`_anon`).
+    row_ty: TokenStream,
+    soa_ty: TokenStream,
+    into_iter_ty: TokenStream,
+    row_ref_a: TokenStream,
+    row_ref_anon: TokenStream,
+    row_mut_a: TokenStream,
+    row_mut_anon: TokenStream,
+    columns_a: TokenStream,
+    columns_anon: TokenStream,
+    columns_mut_a: TokenStream,
+    columns_mut_anon: TokenStream,
+    iter_a: TokenStream,
+    iter_anon: TokenStream,
+    iter_mut_a: TokenStream,
+    iter_mut_anon: TokenStream,
+    /// Where clauses for the impls that need every field type to be `Clone`, `Debug` or
+    /// `PartialEq`. They are checked only where the impl is used: the `for<'__x>` keeps a
+    /// bound on a concrete type (`String: Copy`) from being rejected as trivially false.
+    clone_bound: TokenStream,
+    debug_bound: TokenStream,
+    eq_bound: TokenStream,
+}
 
-    let name = &input.ident;
-    let vis = &input.vis;
-    let soa = format_ident!("{}Soa", name);
-    let rf = format_ident!("{}Ref", name);
-    let rm = format_ident!("{}RefMut", name);
-    let cols = format_ident!("{}Columns", name);
-    let colsm = format_ident!("{}ColumnsMut", name);
-    let it = format_ident!("{}SoaIter", name);
-    let itm = format_ident!("{}SoaIterMut", name);
-    let intoit = format_ident!("{}SoaIntoIter", name);
+impl<'a> Ctx<'a> {
+    fn new(input: &'a DeriveInput) -> syn::Result<Self> {
+        let named = named_fields(input)?;
+        let krate = crate::krate::runtime_path(&input.attrs, "soa")?;
+        let vec = quote!(#krate::__private::Vec);
+        let row = &input.ident;
+        let suffixed = |suffix: &str| format_ident!("{}{}", row, suffix);
+        let field: Vec<&Ident> = named
+            .named
+            .iter()
+            .map(|f| f.ident.as_ref().expect("named field"))
+            .collect();
+        let ty: Vec<&Type> = named.named.iter().map(|f| &f.ty).collect();
 
-    let f: Vec<&Ident> = fields
-        .named
-        .iter()
-        .map(|f| f.ident.as_ref().expect("named field"))
-        .collect();
-    let t: Vec<&syn::Type> = fields.named.iter().map(|f| &f.ty).collect();
-    let fvis: Vec<&syn::Visibility> = fields.named.iter().map(|f| &f.vis).collect();
-    let fv: Vec<Ident> = f.iter().map(|f| format_ident!("__soa_{}", f)).collect();
-    let fv_room: Vec<Ident> = f
-        .iter()
-        .map(|f| format_ident!("__soa_room_{}", f))
-        .collect();
-    let fname: Vec<String> = f.iter().map(ToString::to_string).collect();
-    let f0 = f[0];
+        let generics = &input.generics;
+        let (impl_generics, _, _) = generics.split_for_impl();
+        let predicates: Vec<&syn::WherePredicate> = generics
+            .where_clause
+            .as_ref()
+            .map(|w| w.predicates.iter().collect())
+            .unwrap_or_default();
+        let args: Vec<TokenStream> = generics
+            .params
+            .iter()
+            .map(|p| match p {
+                GenericParam::Lifetime(l) => {
+                    let l = &l.lifetime;
+                    quote!(#l)
+                }
+                GenericParam::Type(t) => {
+                    let i = &t.ident;
+                    quote!(#i)
+                }
+                GenericParam::Const(c) => {
+                    let i = &c.ident;
+                    quote!(#i)
+                }
+            })
+            .collect();
+        let lifetime = Lifetime::new("'__a", Span::call_site());
+        let mut ref_generics = generics.clone();
+        ref_generics.params.insert(
+            0,
+            GenericParam::Lifetime(LifetimeParam::new(lifetime.clone())),
+        );
+        let (ref_impl_generics, _, _) = ref_generics.split_for_impl();
+        let (ref_params, params) = (&ref_generics.params, &generics.params);
 
-    // Generics: the struct's own, and the same with a leading `'__a` for borrowing types.
-    let generics = &input.generics;
-    let (impl_g, _, _) = generics.split_for_impl();
-    let preds: Vec<&syn::WherePredicate> = generics
-        .where_clause
-        .as_ref()
-        .map(|w| w.predicates.iter().collect())
-        .unwrap_or_default();
-    let args: Vec<TokenStream> = generics
-        .params
-        .iter()
-        .map(|p| match p {
-            GenericParam::Lifetime(l) => {
-                let l = &l.lifetime;
-                quote!(#l)
-            }
-            GenericParam::Type(t) => {
-                let i = &t.ident;
-                quote!(#i)
-            }
-            GenericParam::Const(c) => {
-                let i = &c.ident;
-                quote!(#i)
-            }
+        let (soa, row_ref, row_mut) = (suffixed("Soa"), suffixed("Ref"), suffixed("RefMut"));
+        let (columns, columns_mut) = (suffixed("Columns"), suffixed("ColumnsMut"));
+        let (iter, iter_mut) = (suffixed("SoaIter"), suffixed("SoaIterMut"));
+        let into_iter = suffixed("SoaIntoIter");
+        let with_args = |ident: &Ident, lt: &TokenStream| quote!(#ident<#lt, #(#args),*>);
+        let (a, anon) = (quote!('__a), quote!('_));
+        let bound = |tr: TokenStream| quote!(where #(#predicates,)* #(for<'__x> #ty: #tr,)*);
+        Ok(Self {
+            row_ty: quote!(#row<#(#args),*>),
+            soa_ty: quote!(#soa<#(#args),*>),
+            into_iter_ty: quote!(#into_iter<#(#args),*>),
+            row_ref_a: with_args(&row_ref, &a),
+            row_ref_anon: with_args(&row_ref, &anon),
+            row_mut_a: with_args(&row_mut, &a),
+            row_mut_anon: with_args(&row_mut, &anon),
+            columns_a: with_args(&columns, &a),
+            columns_anon: with_args(&columns, &anon),
+            columns_mut_a: with_args(&columns_mut, &a),
+            columns_mut_anon: with_args(&columns_mut, &anon),
+            iter_a: with_args(&iter, &a),
+            iter_anon: with_args(&iter, &anon),
+            iter_mut_a: with_args(&iter_mut, &a),
+            iter_mut_anon: with_args(&iter_mut, &anon),
+            clone_bound: bound(quote!(::core::clone::Clone)),
+            debug_bound: bound(quote!(::core::fmt::Debug)),
+            eq_bound: bound(quote!(::core::cmp::PartialEq)),
+            impl_generics: quote!(#impl_generics),
+            params: quote!(#params),
+            ref_impl_generics: quote!(#ref_impl_generics),
+            ref_params: quote!(#ref_params),
+            where_clause: quote!(where #(#predicates,)*),
+            lifetime,
+            krate,
+            vec,
+            row,
+            vis: &input.vis,
+            soa,
+            row_ref,
+            row_mut,
+            columns,
+            columns_mut,
+            iter,
+            iter_mut,
+            into_iter,
+            field_vis: named.named.iter().map(|f| &f.vis).collect(),
+            value: field.iter().map(|f| format_ident!("__soa_{}", f)).collect(),
+            room: field
+                .iter()
+                .map(|f| format_ident!("__soa_room_{}", f))
+                .collect(),
+            field_name: field.iter().map(ToString::to_string).collect(),
+            first: field[0],
+            field,
+            ty,
         })
-        .collect();
-    let mut ref_generics = generics.clone();
-    let a = Lifetime::new("'__a", Span::call_site());
-    ref_generics
-        .params
-        .insert(0, GenericParam::Lifetime(LifetimeParam::new(a.clone())));
-    let (ref_impl_g, _, _) = ref_generics.split_for_impl();
-    let ref_params = &ref_generics.params;
-    let params = &generics.params;
-    let where_c = quote!(where #(#preds,)*);
+    }
 
-    let row_ty = quote!(#name<#(#args),*>);
-    let soa_ty = quote!(#soa<#(#args),*>);
-    let rf_ty = |lt: &TokenStream| quote!(#rf<#lt, #(#args),*>);
-    let rm_ty = |lt: &TokenStream| quote!(#rm<#lt, #(#args),*>);
-    let cols_ty = |lt: &TokenStream| quote!(#cols<#lt, #(#args),*>);
-    let colsm_ty = |lt: &TokenStream| quote!(#colsm<#lt, #(#args),*>);
-    let it_ty = |lt: &TokenStream| quote!(#it<#lt, #(#args),*>);
-    let itm_ty = |lt: &TokenStream| quote!(#itm<#lt, #(#args),*>);
-    let intoit_ty = quote!(#intoit<#(#args),*>);
-    let anon = quote!('_);
-    let la = quote!('__a);
-    let (rf_a, rf_anon) = (rf_ty(&la), rf_ty(&anon));
-    let (rm_a, rm_anon) = (rm_ty(&la), rm_ty(&anon));
-    let (cols_a, cols_anon) = (cols_ty(&la), cols_ty(&anon));
-    let (colsm_a, colsm_anon) = (colsm_ty(&la), colsm_ty(&anon));
-    let (it_a, it_anon) = (it_ty(&la), it_ty(&anon));
-    let (itm_a, itm_anon) = (itm_ty(&la), itm_ty(&anon));
+    fn doc_soa(&self) -> String {
+        format!(
+            "A struct-of-arrays container of [`{}`]: one `Vec` per field, all of the same \
+             length. Generated by `#[derive(Soa)]`.",
+            self.row
+        )
+    }
 
-    // Bounds that are checked only where the impl is used (the `for<'__x>` keeps a bound on
-    // a concrete type, e.g. `String: Copy`, from being rejected as trivially false).
-    let bound = |tr: TokenStream| quote!(where #(#preds,)* #(for<'__x> #t: #tr,)*);
-    let clone_b = bound(quote!(::core::clone::Clone));
-    let debug_b = bound(quote!(::core::fmt::Debug));
-    let eq_b = bound(quote!(::core::cmp::PartialEq));
+    fn doc_row_ref(&self) -> String {
+        format!(
+            "Shared references to the fields of one row of a [`{}`].",
+            self.soa
+        )
+    }
 
-    let doc_soa = format!(
-        "A struct-of-arrays container of [`{name}`]: one `Vec` per field, all of the same \
-         length. Generated by `#[derive(Soa)]`."
-    );
-    let doc_rf = format!("Shared references to the fields of one row of a [`{soa}`].");
-    let doc_rm = format!("Mutable references to the fields of one row of a [`{soa}`].");
-    let doc_cols =
-        format!("Every column of a [`{soa}`] as a shared slice (all of the same length).");
-    let doc_colsm = format!(
-        "Every column of a [`{soa}`] as a mutable slice (all of the same length); each field \
-         borrows independently, so different columns can be read and written at once."
-    );
-    let doc_it = format!("Iterator over the rows of a [`{soa}`] as [`{rf}`]s.");
-    let doc_itm = format!("Iterator over the rows of a [`{soa}`] as [`{rm}`]s.");
-    let doc_intoit = format!("Owning iterator over the rows of a [`{soa}`] as [`{name}`]s.");
-    let doc_field = |what: &str| -> Vec<String> {
-        fname
+    fn doc_row_mut(&self) -> String {
+        format!(
+            "Mutable references to the fields of one row of a [`{}`].",
+            self.soa
+        )
+    }
+
+    fn doc_columns(&self) -> String {
+        format!(
+            "Every column of a [`{}`] as a shared slice (all of the same length).",
+            self.soa
+        )
+    }
+
+    fn doc_columns_mut(&self) -> String {
+        format!(
+            "Every column of a [`{}`] as a mutable slice (all of the same length); each field \
+             borrows independently, so different columns can be read and written at once.",
+            self.soa
+        )
+    }
+
+    fn doc_iter(&self) -> String {
+        format!(
+            "Iterator over the rows of a [`{}`] as [`{}`]s.",
+            self.soa, self.row_ref
+        )
+    }
+
+    fn doc_iter_mut(&self) -> String {
+        format!(
+            "Iterator over the rows of a [`{}`] as [`{}`]s.",
+            self.soa, self.row_mut
+        )
+    }
+
+    fn doc_into_iter(&self) -> String {
+        format!(
+            "Owning iterator over the rows of a [`{}`] as [`{}`]s.",
+            self.soa, self.row
+        )
+    }
+
+    /// `The `x` field.` per field.
+    fn doc_ref_field(&self) -> Vec<String> {
+        self.field_docs("The")
+    }
+
+    /// `The column of the `x` field.` per field.
+    fn doc_column_field(&self) -> Vec<String> {
+        self.field_docs("The column of the")
+    }
+
+    fn field_docs(&self, what: &str) -> Vec<String> {
+        self.field_name
             .iter()
             .map(|n| format!("{what} `{n}` field."))
             .collect()
-    };
-    let doc_ref_f = doc_field("The");
-    let doc_col_f = doc_field("The column of the");
+    }
+}
 
-    // Iterator, DoubleEndedIterator, ExactSizeIterator, FusedIterator and Debug for one of
-    // the row iterators: `ctor` builds the item from one element of every column iterator.
-    let iter_impls = |impl_g: &TokenStream,
-                      self_ty: &TokenStream,
-                      ident: &Ident,
-                      item: &TokenStream,
-                      ctor: &Ident| {
-        quote! {
-            #[automatically_derived]
-            impl #impl_g ::core::iter::Iterator for #self_ty #where_c {
-                type Item = #item;
-                #[inline]
-                fn next(&mut self) -> ::core::option::Option<Self::Item> {
-                    #( let #fv = self.#f.next()?; )*
-                    ::core::option::Option::Some(#ctor { #( #f: #fv, )* })
-                }
-                #[inline]
-                fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
-                    self.#f0.size_hint()
-                }
-            }
+/// The expansion of `#[derive(Soa)]`: the generated types and every impl, one function each.
+pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctx::new(input)?;
+    let parts = [
+        structs(&cx),
+        container_impl(&cx),
+        container_traits(&cx),
+        row_refs(&cx),
+        columns(&cx),
+        iterators(&cx),
+    ];
+    Ok(quote!(#(#parts)*))
+}
 
-            #[automatically_derived]
-            impl #impl_g ::core::iter::DoubleEndedIterator for #self_ty #where_c {
-                #[inline]
-                fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
-                    #( let #fv = self.#f.next_back()?; )*
-                    ::core::option::Option::Some(#ctor { #( #f: #fv, )* })
-                }
-            }
-
-            #[automatically_derived]
-            impl #impl_g ::core::iter::ExactSizeIterator for #self_ty #where_c {}
-
-            #[automatically_derived]
-            impl #impl_g ::core::iter::FusedIterator for #self_ty #where_c {}
-
-            #[automatically_derived]
-            impl #impl_g ::core::fmt::Debug for #self_ty #where_c {
-                fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    __soa_f.debug_struct(::core::stringify!(#ident))
-                        .field("remaining", &self.#f0.len())
-                        .finish()
-                }
-            }
-        }
-    };
-    let ref_impl_ts = quote!(#ref_impl_g);
-    let impl_ts = quote!(#impl_g);
-    let it_impls = iter_impls(&ref_impl_ts, &it_a, &it, &rf_a, &rf);
-    let itm_impls = iter_impls(&ref_impl_ts, &itm_a, &itm, &rm_a, &rm);
-    let intoit_impls = iter_impls(&impl_ts, &intoit_ty, &intoit, &row_ty, name);
-
-    Ok(quote! {
+/// The container and its companion types: rows, columns, iterators.
+fn structs(cx: &Ctx<'_>) -> TokenStream {
+    let Ctx {
+        vis,
+        soa,
+        params,
+        where_clause,
+        field,
+        vec,
+        ty,
+        row_ref,
+        ref_params,
+        field_vis,
+        lifetime,
+        row_mut,
+        columns,
+        columns_mut,
+        iter,
+        iter_mut,
+        into_iter,
+        krate,
+        ..
+    } = cx;
+    let doc_soa = cx.doc_soa();
+    let doc_row_ref = cx.doc_row_ref();
+    let doc_ref_field = cx.doc_ref_field();
+    let doc_row_mut = cx.doc_row_mut();
+    let doc_columns = cx.doc_columns();
+    let doc_column_field = cx.doc_column_field();
+    let doc_columns_mut = cx.doc_columns_mut();
+    let doc_iter = cx.doc_iter();
+    let doc_iter_mut = cx.doc_iter_mut();
+    let doc_into_iter = cx.doc_into_iter();
+    quote! {
         #[doc = #doc_soa]
-        #vis struct #soa<#params> #where_c {
+        #vis struct #soa<#params> #where_clause {
             // Every column has the same length: the methods below keep them equal. Nothing
             // unsafe relies on it (code in the deriving module can reach these fields), so a
             // column changed from outside leads at worst to a panic or a wrong row, never to
             // undefined behaviour.
-            #( #f: #vec<#t>, )*
-        }
+            #( #field: #vec<#ty>, )*
+    }
 
-        #[doc = #doc_rf]
-        #vis struct #rf<#ref_params> #where_c {
-            #( #[doc = #doc_ref_f] #fvis #f: &#a #t, )*
-        }
+    #[doc = #doc_row_ref]
+    #vis struct #row_ref<#ref_params> #where_clause {
+        #( #[doc = #doc_ref_field] #field_vis #field: &#lifetime #ty, )*
+    }
 
-        #[doc = #doc_rm]
-        #vis struct #rm<#ref_params> #where_c {
-            #( #[doc = #doc_ref_f] #fvis #f: &#a mut #t, )*
-        }
+    #[doc = #doc_row_mut]
+    #vis struct #row_mut<#ref_params> #where_clause {
+        #( #[doc = #doc_ref_field] #field_vis #field: &#lifetime mut #ty, )*
+    }
 
-        #[doc = #doc_cols]
-        #vis struct #cols<#ref_params> #where_c {
-            #( #[doc = #doc_col_f] #fvis #f: &#a [#t], )*
-        }
+    #[doc = #doc_columns]
+    #vis struct #columns<#ref_params> #where_clause {
+        #( #[doc = #doc_column_field] #field_vis #field: &#lifetime [#ty], )*
+    }
 
-        #[doc = #doc_colsm]
-        #vis struct #colsm<#ref_params> #where_c {
-            #( #[doc = #doc_col_f] #fvis #f: &#a mut [#t], )*
-        }
+    #[doc = #doc_columns_mut]
+    #vis struct #columns_mut<#ref_params> #where_clause {
+        #( #[doc = #doc_column_field] #field_vis #field: &#lifetime mut [#ty], )*
+    }
 
-        #[doc = #doc_it]
-        #vis struct #it<#ref_params> #where_c {
-            #( #f: ::core::slice::Iter<#a, #t>, )*
-        }
+    #[doc = #doc_iter]
+    #vis struct #iter<#ref_params> #where_clause {
+        #( #field: ::core::slice::Iter<#lifetime, #ty>, )*
+    }
 
-        #[doc = #doc_itm]
-        #vis struct #itm<#ref_params> #where_c {
-            #( #f: ::core::slice::IterMut<#a, #t>, )*
-        }
+    #[doc = #doc_iter_mut]
+    #vis struct #iter_mut<#ref_params> #where_clause {
+        #( #field: ::core::slice::IterMut<#lifetime, #ty>, )*
+    }
 
-        #[doc = #doc_intoit]
-        #vis struct #intoit<#params> #where_c {
-            #( #f: #k::__private::IntoIter<#t>, )*
-        }
+    #[doc = #doc_into_iter]
+    #vis struct #into_iter<#params> #where_clause {
+        #( #field: #krate::__private::IntoIter<#ty>, )*
+    }
 
+    }
+}
+
+/// The container's own methods.
+fn container_impl(cx: &Ctx<'_>) -> TokenStream {
+    let Ctx {
+        impl_generics,
+        soa_ty,
+        where_clause,
+        field,
+        vec,
+        first,
+        row_ty,
+        row,
+        value,
+        room,
+        krate,
+        ty,
+        row_ref_anon,
+        row_ref,
+        row_mut_anon,
+        row_mut,
+        iter_anon,
+        iter,
+        iter_mut_anon,
+        iter_mut,
+        columns_anon,
+        columns,
+        columns_mut_anon,
+        columns_mut,
+        ..
+    } = cx;
+    quote! {
         #[automatically_derived]
-        impl #impl_g #soa_ty #where_c {
+        impl #impl_generics #soa_ty #where_clause {
             /// An empty container (allocates nothing).
             #[must_use]
             pub const fn new() -> Self {
-                Self { #( #f: #vec::new(), )* }
+                Self { #( #field: #vec::new(), )* }
             }
 
             /// An empty container with room for `capacity` rows in every column.
             #[must_use]
             pub fn with_capacity(capacity: usize) -> Self {
-                Self { #( #f: #vec::with_capacity(capacity), )* }
+                Self { #( #field: #vec::with_capacity(capacity), )* }
             }
 
             /// The number of rows.
             #[must_use]
             #[inline]
             pub fn len(&self) -> usize {
-                self.#f0.len()
+                self.#first.len()
             }
 
             /// True when there are no rows.
             #[must_use]
             #[inline]
             pub fn is_empty(&self) -> bool {
-                self.#f0.is_empty()
+                self.#first.is_empty()
             }
 
             /// How many rows fit before some column must reallocate.
             #[must_use]
             pub fn capacity(&self) -> usize {
                 let mut __soa_cap = usize::MAX;
-                #( __soa_cap = __soa_cap.min(self.#f.capacity()); )*
+                #( __soa_cap = __soa_cap.min(self.#field.capacity()); )*
                 __soa_cap
             }
 
             /// Reserves room for at least `additional` more rows in every column.
             pub fn reserve(&mut self, additional: usize) {
-                #( self.#f.reserve(additional); )*
+                #( self.#field.reserve(additional); )*
             }
 
             /// Shrinks every column's capacity to its length.
             pub fn shrink_to_fit(&mut self) {
-                #( self.#f.shrink_to_fit(); )*
+                #( self.#field.shrink_to_fit(); )*
             }
 
             /// Removes every row.
             pub fn clear(&mut self) {
-                #( self.#f.clear(); )*
+                #( self.#field.clear(); )*
             }
 
             /// Keeps the first `len` rows and drops the rest (nothing happens if `len` is
             /// not below the current length).
             pub fn truncate(&mut self, len: usize) {
-                #( self.#f.truncate(len); )*
+                #( self.#field.truncate(len); )*
             }
 
             /// Appends a row.
@@ -315,13 +472,13 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// grows every column first.
             #[inline]
             pub fn push(&mut self, value: #row_ty) {
-                let #name { #( #f: #fv, )* } = value;
-                if let ( #( ::core::option::Option::Some(#fv_room), )* ) =
-                    ( #( #k::__private::room(&mut self.#f), )* )
+                let #row { #( #field: #value, )* } = value;
+                if let ( #( ::core::option::Option::Some(#room), )* ) =
+                    ( #( #krate::__private::room(&mut self.#field), )* )
                 {
-                    #( #fv_room.push(#fv); )*
+                    #( #room.push(#value); )*
                 } else {
-                    self.__soa_push_slow(#( #fv, )*);
+                    self.__soa_push_slow(#( #value, )*);
                 }
             }
 
@@ -330,9 +487,9 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             #[cold]
             #[inline(never)]
             #[allow(clippy::too_many_arguments)]
-            fn __soa_push_slow(&mut self, #( #fv: #t, )*) {
+            fn __soa_push_slow(&mut self, #( #value: #ty, )*) {
                 self.reserve(1);
-                #( self.#f.push(#fv); )*
+                #( self.#field.push(#value); )*
             }
 
             /// Removes the last row and returns it, or `None` when empty.
@@ -340,22 +497,22 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                 if self.is_empty() {
                     return ::core::option::Option::None;
                 }
-                #( let #fv = self.#f.pop()?; )*
-                ::core::option::Option::Some(#name { #( #f: #fv, )* })
+                #( let #value = self.#field.pop()?; )*
+                ::core::option::Option::Some(#row { #( #field: #value, )* })
             }
 
             /// References to the fields of row `index`, or `None` if out of bounds.
             #[must_use]
             #[inline]
-            pub fn get(&self, index: usize) -> ::core::option::Option<#rf_anon> {
-                ::core::option::Option::Some(#rf { #( #f: self.#f.get(index)?, )* })
+            pub fn get(&self, index: usize) -> ::core::option::Option<#row_ref_anon> {
+                ::core::option::Option::Some(#row_ref { #( #field: self.#field.get(index)?, )* })
             }
 
             /// Mutable references to the fields of row `index`, or `None` if out of bounds.
             #[must_use]
             #[inline]
-            pub fn get_mut(&mut self, index: usize) -> ::core::option::Option<#rm_anon> {
-                ::core::option::Option::Some(#rm { #( #f: self.#f.get_mut(index)?, )* })
+            pub fn get_mut(&mut self, index: usize) -> ::core::option::Option<#row_mut_anon> {
+                ::core::option::Option::Some(#row_mut { #( #field: self.#field.get_mut(index)?, )* })
             }
 
             /// Swaps rows `a` and `b` in every column.
@@ -363,7 +520,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// # Panics
             /// If `a` or `b` is out of bounds.
             pub fn swap(&mut self, a: usize, b: usize) {
-                #( self.#f.swap(a, b); )*
+                #( self.#field.swap(a, b); )*
             }
 
             /// Removes row `index` and returns it; the last row takes its place (O(1), does
@@ -379,7 +536,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     index,
                     __soa_len
                 );
-                #name { #( #f: self.#f.swap_remove(index), )* }
+                #row { #( #field: self.#field.swap_remove(index), )* }
             }
 
             /// Removes row `index` and returns it, shifting the later rows down (O(n)).
@@ -394,88 +551,88 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
                     index,
                     __soa_len
                 );
-                #name { #( #f: self.#f.remove(index), )* }
+                #row { #( #field: self.#field.remove(index), )* }
             }
 
             /// Keeps only the rows for which `keep` returns true, in their order. Visits
             /// every row once, in order; allocates nothing.
             pub fn retain<__SoaF>(&mut self, mut keep: __SoaF)
             where
-                __SoaF: ::core::ops::FnMut(#rf_anon) -> bool,
+                __SoaF: ::core::ops::FnMut(#row_ref_anon) -> bool,
             {
                 let __soa_len = self.len();
                 let mut __soa_w = 0usize;
                 for __soa_r in 0..__soa_len {
-                    if keep(#rf { #( #f: &self.#f[__soa_r], )* }) {
+                    if keep(#row_ref { #( #field: &self.#field[__soa_r], )* }) {
                         if __soa_w != __soa_r {
-                            #( self.#f.swap(__soa_w, __soa_r); )*
+                            #( self.#field.swap(__soa_w, __soa_r); )*
                         }
                         __soa_w += 1;
                     }
                 }
-                #( self.#f.truncate(__soa_w); )*
+                #( self.#field.truncate(__soa_w); )*
             }
 
             /// Sorts the rows (stable) by the key `key` extracts, moving every column.
             pub fn sort_by_key<__SoaK, __SoaF>(&mut self, mut key: __SoaF)
             where
                 __SoaK: ::core::cmp::Ord,
-                __SoaF: ::core::ops::FnMut(#rf_anon) -> __SoaK,
+                __SoaF: ::core::ops::FnMut(#row_ref_anon) -> __SoaK,
             {
                 let mut __soa_perm: #vec<usize> = (0..self.len()).collect();
                 {
                     let __soa_cols = self.columns();
-                    __soa_perm.sort_by_key(|&__soa_i| key(#rf { #( #f: &__soa_cols.#f[__soa_i], )* }));
+                    __soa_perm.sort_by_key(|&__soa_i| key(#row_ref { #( #field: &__soa_cols.#field[__soa_i], )* }));
                 }
-                #k::__private::apply_permutation(&mut __soa_perm, |__soa_x, __soa_y| {
-                    #( self.#f.swap(__soa_x, __soa_y); )*
+                #krate::__private::apply_permutation(&mut __soa_perm, |__soa_x, __soa_y| {
+                    #( self.#field.swap(__soa_x, __soa_y); )*
                 });
             }
 
             /// Sorts the rows (stable) with the comparator `compare`, moving every column.
             pub fn sort_by<__SoaF>(&mut self, mut compare: __SoaF)
             where
-                __SoaF: ::core::ops::FnMut(#rf_anon, #rf_anon) -> ::core::cmp::Ordering,
+                __SoaF: ::core::ops::FnMut(#row_ref_anon, #row_ref_anon) -> ::core::cmp::Ordering,
             {
                 let mut __soa_perm: #vec<usize> = (0..self.len()).collect();
                 {
                     let __soa_cols = self.columns();
                     __soa_perm.sort_by(|&__soa_i, &__soa_j| {
                         compare(
-                            #rf { #( #f: &__soa_cols.#f[__soa_i], )* },
-                            #rf { #( #f: &__soa_cols.#f[__soa_j], )* },
+                            #row_ref { #( #field: &__soa_cols.#field[__soa_i], )* },
+                            #row_ref { #( #field: &__soa_cols.#field[__soa_j], )* },
                         )
                     });
                 }
-                #k::__private::apply_permutation(&mut __soa_perm, |__soa_x, __soa_y| {
-                    #( self.#f.swap(__soa_x, __soa_y); )*
+                #krate::__private::apply_permutation(&mut __soa_perm, |__soa_x, __soa_y| {
+                    #( self.#field.swap(__soa_x, __soa_y); )*
                 });
             }
 
             /// Iterates over the rows as references.
             #[inline]
-            pub fn iter(&self) -> #it_anon {
-                #it { #( #f: self.#f.iter(), )* }
+            pub fn iter(&self) -> #iter_anon {
+                #iter { #( #field: self.#field.iter(), )* }
             }
 
             /// Iterates over the rows as mutable references.
             #[inline]
-            pub fn iter_mut(&mut self) -> #itm_anon {
-                #itm { #( #f: self.#f.iter_mut(), )* }
+            pub fn iter_mut(&mut self) -> #iter_mut_anon {
+                #iter_mut { #( #field: self.#field.iter_mut(), )* }
             }
 
             /// Every column as a shared slice.
             #[must_use]
             #[inline]
-            pub fn columns(&self) -> #cols_anon {
-                #cols { #( #f: &self.#f, )* }
+            pub fn columns(&self) -> #columns_anon {
+                #columns { #( #field: &self.#field, )* }
             }
 
             /// Every column as a mutable slice; the fields borrow independently.
             #[must_use]
             #[inline]
-            pub fn columns_mut(&mut self) -> #colsm_anon {
-                #colsm { #( #f: &mut self.#f, )* }
+            pub fn columns_mut(&mut self) -> #columns_mut_anon {
+                #columns_mut { #( #field: &mut self.#field, )* }
             }
 
             /// The rows in runs of exactly `chunk_size` (as column slices), for loops that
@@ -485,8 +642,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// # Panics
             /// If `chunk_size` is 0.
             #[inline]
-            pub fn chunks_exact(&self, chunk_size: usize) -> #k::soa::ChunksExact<#cols_anon> {
-                #k::soa::ChunksExact::new(self.columns(), chunk_size)
+            pub fn chunks_exact(&self, chunk_size: usize) -> #krate::soa::ChunksExact<#columns_anon> {
+                #krate::soa::ChunksExact::new(self.columns(), chunk_size)
             }
 
             /// [`Self::chunks_exact`] with mutable column slices.
@@ -494,179 +651,259 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// # Panics
             /// If `chunk_size` is 0.
             #[inline]
-            pub fn chunks_exact_mut(&mut self, chunk_size: usize) -> #k::soa::ChunksExact<#colsm_anon> {
-                #k::soa::ChunksExact::new(self.columns_mut(), chunk_size)
+            pub fn chunks_exact_mut(&mut self, chunk_size: usize) -> #krate::soa::ChunksExact<#columns_mut_anon> {
+                #krate::soa::ChunksExact::new(self.columns_mut(), chunk_size)
             }
-        }
+    }
 
+    }
+}
+
+/// The container's trait impls: `Default`, `Clone`, `Debug`, `PartialEq`, `Extend`,
+/// `FromIterator` and `IntoIterator` (owned, `&`, `&mut`).
+fn container_traits(cx: &Ctx<'_>) -> TokenStream {
+    let Ctx {
+        impl_generics,
+        soa_ty,
+        where_clause,
+        clone_bound,
+        field,
+        debug_bound,
+        soa,
+        field_name,
+        eq_bound,
+        row_ty,
+        into_iter_ty,
+        into_iter,
+        ref_impl_generics,
+        lifetime,
+        row_ref_a,
+        iter_a,
+        row_mut_a,
+        iter_mut_a,
+        ..
+    } = cx;
+    quote! {
         #[automatically_derived]
-        impl #impl_g ::core::default::Default for #soa_ty #where_c {
+        impl #impl_generics ::core::default::Default for #soa_ty #where_clause {
             fn default() -> Self {
                 Self::new()
             }
-        }
+    }
 
-        #[automatically_derived]
-        impl #impl_g ::core::clone::Clone for #soa_ty #clone_b {
-            fn clone(&self) -> Self {
-                Self { #( #f: ::core::clone::Clone::clone(&self.#f), )* }
+    #[automatically_derived]
+    impl #impl_generics ::core::clone::Clone for #soa_ty #clone_bound {
+        fn clone(&self) -> Self {
+            Self { #( #field: ::core::clone::Clone::clone(&self.#field), )* }
+        }
+    }
+
+    #[automatically_derived]
+    impl #impl_generics ::core::fmt::Debug for #soa_ty #debug_bound {
+        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __soa_f.debug_struct(::core::stringify!(#soa))
+                #( .field(#field_name, &self.#field) )*
+                .finish()
+        }
+    }
+
+    #[automatically_derived]
+    impl #impl_generics ::core::cmp::PartialEq for #soa_ty #eq_bound {
+        fn eq(&self, __soa_other: &Self) -> bool {
+            true #( && self.#field == __soa_other.#field )*
+        }
+    }
+
+    #[automatically_derived]
+    impl #impl_generics ::core::iter::Extend<#row_ty> for #soa_ty #where_clause {
+        fn extend<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(&mut self, iter: __SoaI) {
+            let __soa_iter = iter.into_iter();
+            self.reserve(__soa_iter.size_hint().0);
+            for __soa_v in __soa_iter {
+                self.push(__soa_v);
             }
         }
+    }
 
-        #[automatically_derived]
-        impl #impl_g ::core::fmt::Debug for #soa_ty #debug_b {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#soa))
-                    #( .field(#fname, &self.#f) )*
-                    .finish()
-            }
+    #[automatically_derived]
+    impl #impl_generics ::core::iter::FromIterator<#row_ty> for #soa_ty #where_clause {
+        fn from_iter<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(iter: __SoaI) -> Self {
+            let mut __soa_out = Self::new();
+            ::core::iter::Extend::extend(&mut __soa_out, iter);
+            __soa_out
         }
+    }
 
-        #[automatically_derived]
-        impl #impl_g ::core::cmp::PartialEq for #soa_ty #eq_b {
-            fn eq(&self, __soa_other: &Self) -> bool {
-                true #( && self.#f == __soa_other.#f )*
-            }
+    #[automatically_derived]
+    impl #impl_generics ::core::iter::IntoIterator for #soa_ty #where_clause {
+        type Item = #row_ty;
+        type IntoIter = #into_iter_ty;
+        fn into_iter(self) -> Self::IntoIter {
+            #into_iter { #( #field: ::core::iter::IntoIterator::into_iter(self.#field), )* }
         }
+    }
 
-        #[automatically_derived]
-        impl #impl_g ::core::iter::Extend<#row_ty> for #soa_ty #where_c {
-            fn extend<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(&mut self, iter: __SoaI) {
-                let __soa_iter = iter.into_iter();
-                self.reserve(__soa_iter.size_hint().0);
-                for __soa_v in __soa_iter {
-                    self.push(__soa_v);
-                }
-            }
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::iter::IntoIterator for &#lifetime #soa_ty #where_clause {
+        type Item = #row_ref_a;
+        type IntoIter = #iter_a;
+        fn into_iter(self) -> Self::IntoIter {
+            self.iter()
         }
+    }
 
-        #[automatically_derived]
-        impl #impl_g ::core::iter::FromIterator<#row_ty> for #soa_ty #where_c {
-            fn from_iter<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(iter: __SoaI) -> Self {
-                let mut __soa_out = Self::new();
-                ::core::iter::Extend::extend(&mut __soa_out, iter);
-                __soa_out
-            }
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::iter::IntoIterator for &#lifetime mut #soa_ty #where_clause {
+        type Item = #row_mut_a;
+        type IntoIter = #iter_mut_a;
+        fn into_iter(self) -> Self::IntoIter {
+            self.iter_mut()
         }
+    }
+
+    }
+}
+
+/// The row references' methods and trait impls.
+fn row_refs(cx: &Ctx<'_>) -> TokenStream {
+    let Ctx {
+        ref_impl_generics,
+        row_ref_a,
+        where_clause,
+        row_ty,
+        clone_bound,
+        row,
+        field,
+        debug_bound,
+        row_ref,
+        field_name,
+        eq_bound,
+        row_mut_a,
+        value,
+        row_mut,
+        ..
+    } = cx;
+    quote! {
 
         #[automatically_derived]
-        impl #impl_g ::core::iter::IntoIterator for #soa_ty #where_c {
-            type Item = #row_ty;
-            type IntoIter = #intoit_ty;
-            fn into_iter(self) -> Self::IntoIter {
-                #intoit { #( #f: ::core::iter::IntoIterator::into_iter(self.#f), )* }
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::IntoIterator for &#a #soa_ty #where_c {
-            type Item = #rf_a;
-            type IntoIter = #it_a;
-            fn into_iter(self) -> Self::IntoIter {
-                self.iter()
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::iter::IntoIterator for &#a mut #soa_ty #where_c {
-            type Item = #rm_a;
-            type IntoIter = #itm_a;
-            fn into_iter(self) -> Self::IntoIter {
-                self.iter_mut()
-            }
-        }
-
-        // ---- row references ----
-
-        #[automatically_derived]
-        impl #ref_impl_g #rf_a #where_c {
+        impl #ref_impl_generics #row_ref_a #where_clause {
             /// Clones the referenced fields into an owned row.
             #[must_use]
-            pub fn to_owned_row(&self) -> #row_ty #clone_b {
-                #name { #( #f: ::core::clone::Clone::clone(self.#f), )* }
+            pub fn to_owned_row(&self) -> #row_ty #clone_bound {
+                #row { #( #field: ::core::clone::Clone::clone(self.#field), )* }
             }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::clone::Clone for #row_ref_a #where_clause {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::marker::Copy for #row_ref_a #where_clause {}
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::fmt::Debug for #row_ref_a #debug_bound {
+        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __soa_f.debug_struct(::core::stringify!(#row_ref))
+                #( .field(#field_name, self.#field) )*
+                .finish()
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::cmp::PartialEq for #row_ref_a #eq_bound {
+        fn eq(&self, __soa_other: &Self) -> bool {
+            true #( && *self.#field == *__soa_other.#field )*
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics #row_mut_a #where_clause {
+        /// Clones the referenced fields into an owned row.
+        #[must_use]
+        pub fn to_owned_row(&self) -> #row_ty #clone_bound {
+            #row { #( #field: ::core::clone::Clone::clone(&*self.#field), )* }
         }
 
-        #[automatically_derived]
-        impl #ref_impl_g ::core::clone::Clone for #rf_a #where_c {
-            fn clone(&self) -> Self {
-                *self
-            }
+        /// Overwrites every field of the row with `value`'s.
+        pub fn set(&mut self, value: #row_ty) {
+            let #row { #( #field: #value, )* } = value;
+            #( *self.#field = #value; )*
         }
+    }
 
-        #[automatically_derived]
-        impl #ref_impl_g ::core::marker::Copy for #rf_a #where_c {}
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::fmt::Debug for #rf_a #debug_b {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#rf))
-                    #( .field(#fname, self.#f) )*
-                    .finish()
-            }
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::fmt::Debug for #row_mut_a #debug_bound {
+        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __soa_f.debug_struct(::core::stringify!(#row_mut))
+                #( .field(#field_name, &*self.#field) )*
+                .finish()
         }
+    }
 
-        #[automatically_derived]
-        impl #ref_impl_g ::core::cmp::PartialEq for #rf_a #eq_b {
-            fn eq(&self, __soa_other: &Self) -> bool {
-                true #( && *self.#f == *__soa_other.#f )*
-            }
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::cmp::PartialEq for #row_mut_a #eq_bound {
+        fn eq(&self, __soa_other: &Self) -> bool {
+            true #( && *self.#field == *__soa_other.#field )*
         }
+    }
+
+    }
+}
+
+/// The column sets' methods and trait impls.
+fn columns(cx: &Ctx<'_>) -> TokenStream {
+    let Ctx {
+        ref_impl_generics,
+        columns_a,
+        where_clause,
+        first,
+        row_ref_a,
+        row_ref,
+        field,
+        value,
+        columns,
+        iter_a,
+        iter,
+        debug_bound,
+        field_name,
+        krate,
+        columns_mut_a,
+        row_ref_anon,
+        row_mut_anon,
+        row_mut,
+        columns_mut,
+        columns_anon,
+        iter_mut_anon,
+        iter_mut,
+        ..
+    } = cx;
+    quote! {
 
         #[automatically_derived]
-        impl #ref_impl_g #rm_a #where_c {
-            /// Clones the referenced fields into an owned row.
-            #[must_use]
-            pub fn to_owned_row(&self) -> #row_ty #clone_b {
-                #name { #( #f: ::core::clone::Clone::clone(&*self.#f), )* }
-            }
-
-            /// Overwrites every field of the row with `value`'s.
-            pub fn set(&mut self, value: #row_ty) {
-                let #name { #( #f: #fv, )* } = value;
-                #( *self.#f = #fv; )*
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::fmt::Debug for #rm_a #debug_b {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#rm))
-                    #( .field(#fname, &*self.#f) )*
-                    .finish()
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::cmp::PartialEq for #rm_a #eq_b {
-            fn eq(&self, __soa_other: &Self) -> bool {
-                true #( && *self.#f == *__soa_other.#f )*
-            }
-        }
-
-        // ---- columns ----
-
-        #[automatically_derived]
-        impl #ref_impl_g #cols_a #where_c {
+        impl #ref_impl_generics #columns_a #where_clause {
             /// The number of rows.
             #[must_use]
             #[inline]
             pub fn len(&self) -> usize {
-                self.#f0.len()
+                self.#first.len()
             }
 
             /// True when there are no rows.
             #[must_use]
             #[inline]
             pub fn is_empty(&self) -> bool {
-                self.#f0.is_empty()
+                self.#first.is_empty()
             }
 
             /// References to the fields of row `index`, or `None` if out of bounds.
             #[must_use]
             #[inline]
-            pub fn get(&self, index: usize) -> ::core::option::Option<#rf_a> {
-                ::core::option::Option::Some(#rf { #( #f: self.#f.get(index)?, )* })
+            pub fn get(&self, index: usize) -> ::core::option::Option<#row_ref_a> {
+                ::core::option::Option::Some(#row_ref { #( #field: self.#field.get(index)?, )* })
             }
 
             /// Splits every column at `mid`: rows `..mid` and rows `mid..`.
@@ -675,136 +912,229 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             /// If `mid > len`.
             #[must_use]
             pub fn split_at(self, mid: usize) -> (Self, Self) {
-                #( let #fv = self.#f.split_at(mid); )*
-                (#cols { #( #f: #fv.0, )* }, #cols { #( #f: #fv.1, )* })
+                #( let #value = self.#field.split_at(mid); )*
+                (#columns { #( #field: #value.0, )* }, #columns { #( #field: #value.1, )* })
             }
 
             /// Iterates over the rows as references.
             #[inline]
-            pub fn iter(&self) -> #it_a {
-                #it { #( #f: self.#f.iter(), )* }
+            pub fn iter(&self) -> #iter_a {
+                #iter { #( #field: self.#field.iter(), )* }
             }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::clone::Clone for #columns_a #where_clause {
+        fn clone(&self) -> Self {
+            *self
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::marker::Copy for #columns_a #where_clause {}
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::fmt::Debug for #columns_a #debug_bound {
+        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __soa_f.debug_struct(::core::stringify!(#columns))
+                #( .field(#field_name, &self.#field) )*
+                .finish()
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics #krate::soa::Columns for #columns_a #where_clause {
+        #[inline]
+        fn len(&self) -> usize {
+            self.#first.len()
+        }
+        #[inline]
+        fn split_at(self, mid: usize) -> (Self, Self) {
+            <#columns_a>::split_at(self, mid)
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics #columns_mut_a #where_clause {
+        /// The number of rows.
+        #[must_use]
+        #[inline]
+        pub fn len(&self) -> usize {
+            self.#first.len()
         }
 
+        /// True when there are no rows.
+        #[must_use]
+        #[inline]
+        pub fn is_empty(&self) -> bool {
+            self.#first.is_empty()
+        }
+
+        /// References to the fields of row `index`, or `None` if out of bounds.
+        #[must_use]
+        #[inline]
+        pub fn get(&self, index: usize) -> ::core::option::Option<#row_ref_anon> {
+            ::core::option::Option::Some(#row_ref { #( #field: self.#field.get(index)?, )* })
+        }
+
+        /// Mutable references to the fields of row `index`, or `None` if out of bounds.
+        #[must_use]
+        #[inline]
+        pub fn get_mut(&mut self, index: usize) -> ::core::option::Option<#row_mut_anon> {
+            ::core::option::Option::Some(#row_mut { #( #field: self.#field.get_mut(index)?, )* })
+        }
+
+        /// Splits every column at `mid`: rows `..mid` and rows `mid..`.
+        ///
+        /// # Panics
+        /// If `mid > len`.
+        #[must_use]
+        pub fn split_at_mut(self, mid: usize) -> (Self, Self) {
+            #( let #value = self.#field.split_at_mut(mid); )*
+            (#columns_mut { #( #field: #value.0, )* }, #columns_mut { #( #field: #value.1, )* })
+        }
+
+        /// Reborrows as shared columns.
+        #[must_use]
+        #[inline]
+        pub fn as_columns(&self) -> #columns_anon {
+            #columns { #( #field: &*self.#field, )* }
+        }
+
+        /// Iterates over the rows as mutable references.
+        #[inline]
+        pub fn iter_mut(&mut self) -> #iter_mut_anon {
+            #iter_mut { #( #field: self.#field.iter_mut(), )* }
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics ::core::fmt::Debug for #columns_mut_a #debug_bound {
+        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __soa_f.debug_struct(::core::stringify!(#columns_mut))
+                #( .field(#field_name, &self.#field) )*
+                .finish()
+        }
+    }
+
+    #[automatically_derived]
+    impl #ref_impl_generics #krate::soa::Columns for #columns_mut_a #where_clause {
+        #[inline]
+        fn len(&self) -> usize {
+            self.#first.len()
+        }
+        #[inline]
+        fn split_at(self, mid: usize) -> (Self, Self) {
+            <#columns_mut_a>::split_at_mut(self, mid)
+        }
+    }
+
+    }
+}
+
+/// The row iterators: `Clone` for the shared one, and the iterator traits of all three.
+fn iterators(cx: &Ctx<'_>) -> TokenStream {
+    let Ctx {
+        ref_impl_generics,
+        iter_a,
+        where_clause,
+        iter,
+        field,
+        impl_generics,
+        iter_mut,
+        into_iter,
+        row_ref,
+        row_mut,
+        row,
+        iter_mut_a,
+        into_iter_ty,
+        row_ref_a,
+        row_mut_a,
+        row_ty,
+        ..
+    } = cx;
+    let shared = row_iterator_impls(cx, ref_impl_generics, iter_a, iter, row_ref_a, row_ref);
+    let mutable = row_iterator_impls(
+        cx,
+        ref_impl_generics,
+        iter_mut_a,
+        iter_mut,
+        row_mut_a,
+        row_mut,
+    );
+    let owning = row_iterator_impls(cx, impl_generics, into_iter_ty, into_iter, row_ty, row);
+    quote! {
+
         #[automatically_derived]
-        impl #ref_impl_g ::core::clone::Clone for #cols_a #where_c {
+        impl #ref_impl_generics ::core::clone::Clone for #iter_a #where_clause {
             fn clone(&self) -> Self {
-                *self
+                #iter { #( #field: ::core::clone::Clone::clone(&self.#field), )* }
             }
-        }
+    }
 
+        #shared
+        #mutable
+        #owning
+    }
+}
+
+/// `Iterator`, `DoubleEndedIterator`, `ExactSizeIterator`, `FusedIterator` and `Debug` for
+/// one row iterator `ident` (type `self_ty`, generics `impl_generics`): `ctor` builds its
+/// `item` from one element of every column iterator.
+fn row_iterator_impls(
+    cx: &Ctx<'_>,
+    impl_generics: &TokenStream,
+    self_ty: &TokenStream,
+    ident: &Ident,
+    item: &TokenStream,
+    ctor: &Ident,
+) -> TokenStream {
+    let Ctx {
+        where_clause,
+        value,
+        field,
+        first,
+        ..
+    } = cx;
+    quote! {
         #[automatically_derived]
-        impl #ref_impl_g ::core::marker::Copy for #cols_a #where_c {}
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::fmt::Debug for #cols_a #debug_b {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#cols))
-                    #( .field(#fname, &self.#f) )*
-                    .finish()
+        impl #impl_generics ::core::iter::Iterator for #self_ty #where_clause {
+            type Item = #item;
+            #[inline]
+            fn next(&mut self) -> ::core::option::Option<Self::Item> {
+                #( let #value = self.#field.next()?; )*
+                ::core::option::Option::Some(#ctor { #( #field: #value, )* })
             }
+            #[inline]
+            fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
+                self.#first.size_hint()
+            }
+    }
+
+    #[automatically_derived]
+    impl #impl_generics ::core::iter::DoubleEndedIterator for #self_ty #where_clause {
+        #[inline]
+        fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
+            #( let #value = self.#field.next_back()?; )*
+            ::core::option::Option::Some(#ctor { #( #field: #value, )* })
         }
+    }
 
-        #[automatically_derived]
-        impl #ref_impl_g #k::soa::Columns for #cols_a #where_c {
-            #[inline]
-            fn len(&self) -> usize {
-                self.#f0.len()
-            }
-            #[inline]
-            fn split_at(self, mid: usize) -> (Self, Self) {
-                <#cols_a>::split_at(self, mid)
-            }
+    #[automatically_derived]
+    impl #impl_generics ::core::iter::ExactSizeIterator for #self_ty #where_clause {}
+
+    #[automatically_derived]
+    impl #impl_generics ::core::iter::FusedIterator for #self_ty #where_clause {}
+
+    #[automatically_derived]
+    impl #impl_generics ::core::fmt::Debug for #self_ty #where_clause {
+        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            __soa_f.debug_struct(::core::stringify!(#ident))
+                .field("remaining", &self.#first.len())
+                .finish()
         }
-
-        #[automatically_derived]
-        impl #ref_impl_g #colsm_a #where_c {
-            /// The number of rows.
-            #[must_use]
-            #[inline]
-            pub fn len(&self) -> usize {
-                self.#f0.len()
-            }
-
-            /// True when there are no rows.
-            #[must_use]
-            #[inline]
-            pub fn is_empty(&self) -> bool {
-                self.#f0.is_empty()
-            }
-
-            /// References to the fields of row `index`, or `None` if out of bounds.
-            #[must_use]
-            #[inline]
-            pub fn get(&self, index: usize) -> ::core::option::Option<#rf_anon> {
-                ::core::option::Option::Some(#rf { #( #f: self.#f.get(index)?, )* })
-            }
-
-            /// Mutable references to the fields of row `index`, or `None` if out of bounds.
-            #[must_use]
-            #[inline]
-            pub fn get_mut(&mut self, index: usize) -> ::core::option::Option<#rm_anon> {
-                ::core::option::Option::Some(#rm { #( #f: self.#f.get_mut(index)?, )* })
-            }
-
-            /// Splits every column at `mid`: rows `..mid` and rows `mid..`.
-            ///
-            /// # Panics
-            /// If `mid > len`.
-            #[must_use]
-            pub fn split_at_mut(self, mid: usize) -> (Self, Self) {
-                #( let #fv = self.#f.split_at_mut(mid); )*
-                (#colsm { #( #f: #fv.0, )* }, #colsm { #( #f: #fv.1, )* })
-            }
-
-            /// Reborrows as shared columns.
-            #[must_use]
-            #[inline]
-            pub fn as_columns(&self) -> #cols_anon {
-                #cols { #( #f: &*self.#f, )* }
-            }
-
-            /// Iterates over the rows as mutable references.
-            #[inline]
-            pub fn iter_mut(&mut self) -> #itm_anon {
-                #itm { #( #f: self.#f.iter_mut(), )* }
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::fmt::Debug for #colsm_a #debug_b {
-            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                __soa_f.debug_struct(::core::stringify!(#colsm))
-                    #( .field(#fname, &self.#f) )*
-                    .finish()
-            }
-        }
-
-        #[automatically_derived]
-        impl #ref_impl_g #k::soa::Columns for #colsm_a #where_c {
-            #[inline]
-            fn len(&self) -> usize {
-                self.#f0.len()
-            }
-            #[inline]
-            fn split_at(self, mid: usize) -> (Self, Self) {
-                <#colsm_a>::split_at_mut(self, mid)
-            }
-        }
-
-        // ---- iterators ----
-
-        #[automatically_derived]
-        impl #ref_impl_g ::core::clone::Clone for #it_a #where_c {
-            fn clone(&self) -> Self {
-                #it { #( #f: ::core::clone::Clone::clone(&self.#f), )* }
-            }
-        }
-
-        #it_impls
-        #itm_impls
-        #intoit_impls
-    })
+    }
+    }
 }
 
 #[cfg(test)]
