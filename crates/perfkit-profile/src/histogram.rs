@@ -1,55 +1,5 @@
 //! Log-linear histograms of `u64` values (latencies in nanoseconds, sizes, counts) with a
 //! bounded relative error, constant memory and no allocation per recorded value.
-//!
-//! # Why log-linear
-//!
-//! A latency distribution spans many orders of magnitude (a cache hit takes nanoseconds, a
-//! page fault microseconds, a hiccup milliseconds), and what matters at each scale is the
-//! *relative* error: "1.00 ms ± 0.4%" is as useful as "100 ns ± 0.4%". Linear buckets waste
-//! memory at the top or lose everything at the bottom; a sorted `Vec` of every value costs
-//! memory per value and a sort per query. A log-linear histogram (the layout of
-//! HdrHistogram) splits every power of two `[2^e, 2^(e+1))` into `2^k` equal sub-buckets,
-//! where `k` is the *precision*. Every bucket is then at most `1/2^k` as wide as the values
-//! in it, whatever their magnitude, and the whole `u64` range fits in a fixed array of
-//! `(65 − k) · 2^k` counters allocated once.
-//!
-//! # The error bound
-//!
-//! With precision `k`:
-//!
-//! - values below `2^(k+1)` have a bucket of their own: they are exact;
-//! - a value `x ≥ 2^(k+1)` shares its bucket `[low, low + w)` with others, where the width
-//!   `w` is a power of two and `low ≥ 2^k · w`;
-//! - every answer this histogram gives about a value (its [`representative`], a
-//!   [`percentile`]) is the bucket's midpoint `low + w/2`, clamped to the recorded
-//!   `[min, max]`, so it is within **`x / 2^(k+1)`** of the true `x`: a relative error of at
-//!   most `2^-(k+1)`, reported by [`relative_error`].
-//!
-//! | precision `k` | relative error ≤ | buckets | memory |
-//! | --- | --- | --- | --- |
-//! | 3 | 6.25% | 496 | 3.9 KiB |
-//! | 5 | 1.56% | 1 920 | 15 KiB |
-//! | 7 (default) | 0.39% | 7 424 | 58 KiB |
-//! | 10 | 0.049% | 56 320 | 440 KiB |
-//!
-//! `min`, `max`, `len` and `sum` (and so `mean`) are exact.
-//!
-//! [`representative`]: Histogram::representative
-//! [`percentile`]: Histogram::percentile
-//! [`relative_error`]: Histogram::relative_error
-//!
-//! ```
-//! use perfkit_profile::Histogram;
-//!
-//! let mut latency = Histogram::new(); // values in nanoseconds
-//! for ns in [1_200, 1_350, 1_100, 9_800, 1_250] {
-//!     latency.record(ns);
-//! }
-//! assert_eq!(latency.len(), 5);
-//! assert_eq!(latency.max(), Some(9_800)); // exact
-//! let p50 = latency.percentile(50.0).unwrap(); // true p50 is 1 250
-//! assert!(p50.abs_diff(1_250) as f64 <= 1_250.0 * latency.relative_error());
-//! ```
 
 use std::fmt;
 use std::ops::RangeInclusive;
@@ -109,9 +59,60 @@ impl Bucket {
     }
 }
 
-/// A log-linear histogram of `u64` values with a bounded relative error.
+/// Log-linear histograms of `u64` values (latencies in nanoseconds, sizes, counts) with a
+/// bounded relative error, constant memory and no allocation per recorded value.
 ///
-/// See the [module docs](self) for the layout and the error bound. The unit is whatever
+/// # Why log-linear
+///
+/// A latency distribution spans many orders of magnitude (a cache hit takes nanoseconds, a
+/// page fault microseconds, a hiccup milliseconds), and what matters at each scale is the
+/// *relative* error: "1.00 ms ± 0.4%" is as useful as "100 ns ± 0.4%". Linear buckets waste
+/// memory at the top or lose everything at the bottom; a sorted `Vec` of every value costs
+/// memory per value and a sort per query. A log-linear histogram (the layout of
+/// HdrHistogram) splits every power of two `[2^e, 2^(e+1))` into `2^k` equal sub-buckets,
+/// where `k` is the *precision*. Every bucket is then at most `1/2^k` as wide as the values
+/// in it, whatever their magnitude, and the whole `u64` range fits in a fixed array of
+/// `(65 − k) · 2^k` counters allocated once.
+///
+/// # The error bound
+///
+/// With precision `k`:
+///
+/// - values below `2^(k+1)` have a bucket of their own: they are exact;
+/// - a value `x ≥ 2^(k+1)` shares its bucket `[low, low + w)` with others, where the width
+///   `w` is a power of two and `low ≥ 2^k · w`;
+/// - every answer this histogram gives about a value (its [`representative`], a
+///   [`percentile`]) is the bucket's midpoint `low + w/2`, clamped to the recorded
+///   `[min, max]`, so it is within **`x / 2^(k+1)`** of the true `x`: a relative error of at
+///   most `2^-(k+1)`, reported by [`relative_error`].
+///
+/// | precision `k` | relative error ≤ | buckets | memory |
+/// | --- | --- | --- | --- |
+/// | 3 | 6.25% | 496 | 3.9 KiB |
+/// | 5 | 1.56% | 1 920 | 15 KiB |
+/// | 7 (default) | 0.39% | 7 424 | 58 KiB |
+/// | 10 | 0.049% | 56 320 | 440 KiB |
+///
+/// `min`, `max`, `len` and `sum` (and so `mean`) are exact.
+///
+/// [`representative`]: Histogram::representative
+/// [`percentile`]: Histogram::percentile
+/// [`relative_error`]: Histogram::relative_error
+///
+/// ```
+/// use perfkit_profile::Histogram;
+///
+/// let mut latency = Histogram::new(); // values in nanoseconds
+/// for ns in [1_200, 1_350, 1_100, 9_800, 1_250] {
+///     latency.record(ns);
+/// }
+/// assert_eq!(latency.len(), 5);
+/// assert_eq!(latency.max(), Some(9_800)); // exact
+/// let p50 = latency.percentile(50.0).unwrap(); // true p50 is 1 250
+/// assert!(p50.abs_diff(1_250) as f64 <= 1_250.0 * latency.relative_error());
+/// ```
+///
+/// The unit is whatever
 /// the caller records; perfkit records **nanoseconds** everywhere it records time (the
 /// scope timers, [`record_duration`](Self::record_duration),
 /// [`Stopwatch::lap`](crate::Stopwatch::lap)).

@@ -5,12 +5,12 @@
 //!
 //! - **Scope timers.** [`profile!`]`("name")` times the rest of a block and records it into
 //!   the calling thread's own buffer — no lock, no allocation, no shared cache line on the
-//!   hot path (the [`registry`] module explains how). [`snapshot`] gathers every thread's
+//!   hot path ([`snapshot`] explains how). [`snapshot`] gathers every thread's
 //!   data on demand, including threads that have exited; [`report()`] prints it as a table of
 //!   count / total / mean / p50 / p99 / max per scope.
 //! - **[`Histogram`].** Log-linear buckets (HdrHistogram's layout): constant memory, no
 //!   allocation per [`record`](Histogram::record), and percentiles within a documented
-//!   relative error (≤ 0.39% at the default precision; see the [`histogram`] module).
+//!   relative error (≤ 0.39% at the default precision; [`Histogram`] explains the layout).
 //!   Use it directly for a latency distribution you own, e.g. per-batch latency.
 //! - **[`RegressionDetector`].** Compares a new median (with its confidence interval) to a
 //!   baseline and says [`Improved`](Verdict::Improved), [`Regressed`](Verdict::Regressed) or
@@ -50,20 +50,23 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
-pub mod histogram;
-pub mod registry;
-pub mod regression;
-pub mod report;
-pub mod scope;
-pub mod stopwatch;
+// Private modules: each item has one public path, at the crate root.
+mod histogram;
+mod registry;
+mod regression;
+mod report;
+mod scope;
+mod stats;
+mod stopwatch;
 
 pub use histogram::{Bucket, DEFAULT_PRECISION, Histogram, HistogramError, MAX_PRECISION};
 pub use registry::{reset, snapshot};
 pub use regression::{
     Comparison, Direction, Estimate, RegressionDetector, RegressionError, Verdict,
 };
-pub use report::{ScopeStats, Snapshot, format_nanos, report, report_string};
+pub use report::{format_nanos, report, report_string};
 pub use scope::{ScopeGuard, record};
+pub use stats::{ScopeStats, Snapshot};
 pub use stopwatch::{Stopwatch, nanos, time};
 
 /// Items the [`profile!`] macro expands to. Not a public API.

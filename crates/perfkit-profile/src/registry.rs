@@ -1,34 +1,11 @@
 //! The global registry behind [`profile!`](crate::profile): one *slot* per (thread, scope
 //! site or name), each written by its own thread only, all readable on demand.
-//!
-//! # Design: no lock on the hot path, no data lost, nothing stale
-//!
-//! A slot is a histogram made of `AtomicU64` counters with a **single writer**, the thread
-//! that owns it. That thread updates a counter with a relaxed load and a relaxed store —
-//! plain `mov`s on x86-64 and AArch64, no lock, no read-modify-write, no contention (no
-//! other thread writes the slot's cache lines; readers only read them). Any thread can
-//! therefore read every slot at any time with relaxed loads and see its data up to the
-//! records in flight, with no flush step that could leave a report stale.
-//!
-//! The one mutex, around the list of slots, is taken only on cold paths: when a thread
-//! uses a scope for the first time (its slot is created and registered), when it exits
-//! (its slots are merged into a per-name "retired" histogram, so the data is kept and the
-//! registry does not grow with every thread a program ever started), by [`reset`], and by
-//! [`snapshot`] to copy the list.
-//!
-//! Memory: a slot is 58 KiB (a default-precision histogram), one per thread per scope name
-//! that thread used, freed into the per-name totals when the thread exits.
-//!
-//! [`reset`] cannot clear other threads' counters without racing their writers. Instead it
-//! bumps a global epoch: readers ignore slots from an older epoch, and each writer clears
-//! its own slot the next time it records (one extra relaxed load per record, of a value
-//! that only changes on reset).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::histogram::{DEFAULT_PRECISION, Histogram, bucket_count, bucket_index};
-use crate::report::{ScopeStats, Snapshot};
+use crate::stats::{ScopeStats, Snapshot};
 
 /// The precision of every scope histogram (relative error ≤ 0.39%).
 pub(crate) const SCOPE_PRECISION: u32 = DEFAULT_PRECISION;
@@ -211,8 +188,34 @@ fn merge_into(scopes: &mut Vec<ScopeStats>, name: &'static str, h: &Histogram) {
     }
 }
 
-/// Everything recorded since the last [`reset`], on every thread (running or exited),
-/// merged per scope name.
+/// The global registry behind [`profile!`](crate::profile): one *slot* per (thread, scope
+/// site or name), each written by its own thread only, all readable on demand.
+///
+/// # Design: no lock on the hot path, no data lost, nothing stale
+///
+/// A slot is a histogram made of `AtomicU64` counters with a **single writer**, the thread
+/// that owns it. That thread updates a counter with a relaxed load and a relaxed store —
+/// plain `mov`s on x86-64 and AArch64, no lock, no read-modify-write, no contention (no
+/// other thread writes the slot's cache lines; readers only read them). Any thread can
+/// therefore read every slot at any time with relaxed loads and see its data up to the
+/// records in flight, with no flush step that could leave a report stale.
+///
+/// The one mutex, around the list of slots, is taken only on cold paths: when a thread
+/// uses a scope for the first time (its slot is created and registered), when it exits
+/// (its slots are merged into a per-name "retired" histogram, so the data is kept and the
+/// registry does not grow with every thread a program ever started), by [`reset`], and by
+/// [`snapshot`] to copy the list.
+///
+/// Memory: a slot is 58 KiB (a default-precision histogram), one per thread per scope name
+/// that thread used, freed into the per-name totals when the thread exits.
+///
+/// [`reset`] cannot clear other threads' counters without racing their writers. Instead it
+/// bumps a global epoch: readers ignore slots from an older epoch, and each writer clears
+/// its own slot the next time it records (one extra relaxed load per record, of a value
+/// that only changes on reset).
+///
+/// `snapshot()` returns everything recorded since the last [`reset`], on every thread
+/// (running or exited), merged per scope name.
 ///
 /// Scopes recorded under the same name at different sites or threads are one entry. Data
 /// recorded by other threads while the snapshot is taken may be partly included; the

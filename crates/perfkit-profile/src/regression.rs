@@ -1,48 +1,4 @@
 //! Deciding whether a new measurement is a regression, an improvement or noise.
-//!
-//! # The rule
-//!
-//! A measurement is an [`Estimate`]: a median with the bounds of its confidence interval
-//! (criterion reports exactly this; [`Estimate::from_samples`] computes it from raw
-//! samples; [`Estimate::exact`] is a bare number with a zero-width interval). Given a
-//! baseline `B`, a current measurement `C` and a threshold `T` percent (default
-//! [`RegressionDetector::DEFAULT_THRESHOLD_PCT`] = 2):
-//!
-//! 1. `change = (C.median − B.median) · 100 / B.median`, the signed change in percent.
-//! 2. The intervals *overlap* when `C.lower ≤ B.upper` and `B.lower ≤ C.upper`.
-//! 3. For a quantity where lower is better (times, the default [`Direction`]):
-//!    - [`Verdict::Regressed`] when `change > T` **and** the intervals do not overlap;
-//!    - [`Verdict::Improved`] when `change < −T` **and** the intervals do not overlap;
-//!    - [`Verdict::NoChange`] otherwise — a change of exactly `T` is not beyond it, and a
-//!      large change whose intervals overlap is not distinguishable from noise.
-//!
-//!    For [`Direction::HigherIsBetter`] (throughputs) the two verdicts swap: a drop beyond
-//!    `T` is the regression.
-//!
-//! Both conditions are needed: the threshold keeps real but irrelevant changes quiet, and
-//! the interval test keeps a noisy run from crying wolf. `cargo xtask bench` applies this
-//! rule: with `--compare REV` to each benchmark's paired ratio (its 95% interval against the
-//! exact ratio 1), with `--baseline NAME` to its criterion median and 95% interval against
-//! the saved run's.
-//!
-//! ```
-//! use perfkit_profile::{Estimate, RegressionDetector, Verdict};
-//!
-//! // Baseline: median 100 ns, 95% CI [98, 102].
-//! let detector = RegressionDetector::new(Estimate::new(100.0, 98.0, 102.0)?);
-//!
-//! let slower = detector.check(Estimate::new(130.0, 127.0, 133.0)?);
-//! assert_eq!(slower.verdict, Verdict::Regressed);
-//! assert_eq!(slower.change_pct, 30.0);
-//!
-//! let noisy = detector.check(Estimate::new(130.0, 90.0, 170.0)?); // CIs overlap
-//! assert_eq!(noisy.verdict, Verdict::NoChange);
-//!
-//! let faster = detector.check(Estimate::exact(50.0)?);
-//! assert_eq!(faster.verdict, Verdict::Improved);
-//! assert_eq!(faster.to_string(), "improved (-50.0%)");
-//! # Ok::<(), perfkit_profile::RegressionError>(())
-//! ```
 
 use std::fmt;
 
@@ -249,8 +205,54 @@ impl fmt::Display for Comparison {
     }
 }
 
-/// A baseline measurement and a threshold: [`check`](Self::check) tells whether a new
-/// measurement regressed. See the [module docs](self) for the exact rule.
+/// Deciding whether a new measurement is a regression, an improvement or noise.
+///
+/// # The rule
+///
+/// A measurement is an [`Estimate`]: a median with the bounds of its confidence interval
+/// (criterion reports exactly this; [`Estimate::from_samples`] computes it from raw
+/// samples; [`Estimate::exact`] is a bare number with a zero-width interval). Given a
+/// baseline `B`, a current measurement `C` and a threshold `T` percent (default
+/// [`RegressionDetector::DEFAULT_THRESHOLD_PCT`] = 2):
+///
+/// 1. `change = (C.median − B.median) · 100 / B.median`, the signed change in percent.
+/// 2. The intervals *overlap* when `C.lower ≤ B.upper` and `B.lower ≤ C.upper`.
+/// 3. For a quantity where lower is better (times, the default [`Direction`]):
+///    - [`Verdict::Regressed`] when `change > T` **and** the intervals do not overlap;
+///    - [`Verdict::Improved`] when `change < −T` **and** the intervals do not overlap;
+///    - [`Verdict::NoChange`] otherwise — a change of exactly `T` is not beyond it, and a
+///      large change whose intervals overlap is not distinguishable from noise.
+///
+///    For [`Direction::HigherIsBetter`] (throughputs) the two verdicts swap: a drop beyond
+///    `T` is the regression.
+///
+/// Both conditions are needed: the threshold keeps real but irrelevant changes quiet, and
+/// the interval test keeps a noisy run from crying wolf. `cargo xtask bench` applies this
+/// rule: with `--compare REV` to each benchmark's paired ratio (its 95% interval against the
+/// exact ratio 1), with `--baseline NAME` to its criterion median and 95% interval against
+/// the saved run's.
+///
+/// ```
+/// use perfkit_profile::{Estimate, RegressionDetector, Verdict};
+///
+/// // Baseline: median 100 ns, 95% CI [98, 102].
+/// let detector = RegressionDetector::new(Estimate::new(100.0, 98.0, 102.0)?);
+///
+/// let slower = detector.check(Estimate::new(130.0, 127.0, 133.0)?);
+/// assert_eq!(slower.verdict, Verdict::Regressed);
+/// assert_eq!(slower.change_pct, 30.0);
+///
+/// let noisy = detector.check(Estimate::new(130.0, 90.0, 170.0)?); // CIs overlap
+/// assert_eq!(noisy.verdict, Verdict::NoChange);
+///
+/// let faster = detector.check(Estimate::exact(50.0)?);
+/// assert_eq!(faster.verdict, Verdict::Improved);
+/// assert_eq!(faster.to_string(), "improved (-50.0%)");
+/// # Ok::<(), perfkit_profile::RegressionError>(())
+/// ```
+///
+/// A `RegressionDetector` holds a baseline measurement and a threshold:
+/// [`check`](Self::check) tells whether a new measurement regressed, by the rule above.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RegressionDetector {
     baseline: Estimate,
