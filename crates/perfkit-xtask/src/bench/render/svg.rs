@@ -167,6 +167,8 @@ const LINE_COLOURS: [&str; 8] = [
 pub fn size_chart(group: &str, entries: &[&Entry]) -> Option<String> {
     // (contender, [(size, per second)]) in report order.
     let mut lines: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+    // Each line's kind: a kind that only one line has keeps its bar-chart colour.
+    let mut kinds: Vec<Kind> = Vec::new();
     for e in entries {
         let Some(size) = e
             .measurement
@@ -186,7 +188,10 @@ pub fn size_chart(group: &str, entries: &[&Entry]) -> Option<String> {
         }
         match lines.iter_mut().find(|l| l.0 == e.measurement.contender) {
             Some(l) => l.1.push((size, y)),
-            None => lines.push((&e.measurement.contender, vec![(size, y)])),
+            None => {
+                lines.push((&e.measurement.contender, vec![(size, y)]));
+                kinds.push(e.kind);
+            }
         }
     }
     let mut sizes: Vec<f64> = lines.iter().flat_map(|l| l.1.iter().map(|p| p.0)).collect();
@@ -258,7 +263,12 @@ pub fn size_chart(group: &str, entries: &[&Entry]) -> Option<String> {
         );
     }
     for (i, (name, points)) in lines.iter().enumerate() {
-        let colour = LINE_COLOURS[i % LINE_COLOURS.len()];
+        let alone = kinds.iter().filter(|k| **k == kinds[i]).count() == 1;
+        let colour = if alone {
+            colour(kinds[i])
+        } else {
+            LINE_COLOURS[i % LINE_COLOURS.len()]
+        };
         let mut pts = points.clone();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let path: Vec<String> = pts
