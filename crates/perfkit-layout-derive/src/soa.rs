@@ -338,42 +338,42 @@ fn structs(cx: &Ctx<'_>) -> TokenStream {
             // column changed from outside leads at worst to a panic or a wrong row, never to
             // undefined behaviour.
             #( #field: #vec<#ty>, )*
-    }
+        }
 
-    #[doc = #doc_row_ref]
-    #vis struct #row_ref<#ref_params> #where_clause {
-        #( #[doc = #doc_ref_field] #field_vis #field: &#lifetime #ty, )*
-    }
+        #[doc = #doc_row_ref]
+        #vis struct #row_ref<#ref_params> #where_clause {
+            #( #[doc = #doc_ref_field] #field_vis #field: &#lifetime #ty, )*
+        }
 
-    #[doc = #doc_row_mut]
-    #vis struct #row_mut<#ref_params> #where_clause {
-        #( #[doc = #doc_ref_field] #field_vis #field: &#lifetime mut #ty, )*
-    }
+        #[doc = #doc_row_mut]
+        #vis struct #row_mut<#ref_params> #where_clause {
+            #( #[doc = #doc_ref_field] #field_vis #field: &#lifetime mut #ty, )*
+        }
 
-    #[doc = #doc_columns]
-    #vis struct #columns<#ref_params> #where_clause {
-        #( #[doc = #doc_column_field] #field_vis #field: &#lifetime [#ty], )*
-    }
+        #[doc = #doc_columns]
+        #vis struct #columns<#ref_params> #where_clause {
+            #( #[doc = #doc_column_field] #field_vis #field: &#lifetime [#ty], )*
+        }
 
-    #[doc = #doc_columns_mut]
-    #vis struct #columns_mut<#ref_params> #where_clause {
-        #( #[doc = #doc_column_field] #field_vis #field: &#lifetime mut [#ty], )*
-    }
+        #[doc = #doc_columns_mut]
+        #vis struct #columns_mut<#ref_params> #where_clause {
+            #( #[doc = #doc_column_field] #field_vis #field: &#lifetime mut [#ty], )*
+        }
 
-    #[doc = #doc_iter]
-    #vis struct #iter<#ref_params> #where_clause {
-        #( #field: ::core::slice::Iter<#lifetime, #ty>, )*
-    }
+        #[doc = #doc_iter]
+        #vis struct #iter<#ref_params> #where_clause {
+            #( #field: ::core::slice::Iter<#lifetime, #ty>, )*
+        }
 
-    #[doc = #doc_iter_mut]
-    #vis struct #iter_mut<#ref_params> #where_clause {
-        #( #field: ::core::slice::IterMut<#lifetime, #ty>, )*
-    }
+        #[doc = #doc_iter_mut]
+        #vis struct #iter_mut<#ref_params> #where_clause {
+            #( #field: ::core::slice::IterMut<#lifetime, #ty>, )*
+        }
 
-    #[doc = #doc_into_iter]
-    #vis struct #into_iter<#params> #where_clause {
-        #( #field: #krate::__private::IntoIter<#ty>, )*
-    }
+        #[doc = #doc_into_iter]
+        #vis struct #into_iter<#params> #where_clause {
+            #( #field: #krate::__private::IntoIter<#ty>, )*
+        }
 
     }
 }
@@ -474,7 +474,7 @@ fn container_impl(cx: &Ctx<'_>) -> TokenStream {
             pub fn push(&mut self, value: #row_ty) {
                 let #row { #( #field: #value, )* } = value;
                 if let ( #( ::core::option::Option::Some(#room), )* ) =
-                    ( #( #krate::__private::room(&mut self.#field), )* )
+                ( #( #krate::__private::room(&mut self.#field), )* )
                 {
                     #( #room.push(#value); )*
                 } else {
@@ -558,7 +558,7 @@ fn container_impl(cx: &Ctx<'_>) -> TokenStream {
             /// every row once, in order; allocates nothing.
             pub fn retain<__SoaF>(&mut self, mut keep: __SoaF)
             where
-                __SoaF: ::core::ops::FnMut(#row_ref_anon) -> bool,
+            __SoaF: ::core::ops::FnMut(#row_ref_anon) -> bool,
             {
                 let __soa_len = self.len();
                 let mut __soa_w = 0usize;
@@ -576,8 +576,8 @@ fn container_impl(cx: &Ctx<'_>) -> TokenStream {
             /// Sorts the rows (stable) by the key `key` extracts, moving every column.
             pub fn sort_by_key<__SoaK, __SoaF>(&mut self, mut key: __SoaF)
             where
-                __SoaK: ::core::cmp::Ord,
-                __SoaF: ::core::ops::FnMut(#row_ref_anon) -> __SoaK,
+            __SoaK: ::core::cmp::Ord,
+            __SoaF: ::core::ops::FnMut(#row_ref_anon) -> __SoaK,
             {
                 let mut __soa_perm: #vec<usize> = (0..self.len()).collect();
                 {
@@ -585,28 +585,28 @@ fn container_impl(cx: &Ctx<'_>) -> TokenStream {
                     __soa_perm.sort_by_key(|&__soa_i| key(#row_ref { #( #field: &__soa_cols.#field[__soa_i], )* }));
                 }
                 #krate::__private::apply_permutation(&mut __soa_perm, |__soa_x, __soa_y| {
-                    #( self.#field.swap(__soa_x, __soa_y); )*
-                });
+                        #( self.#field.swap(__soa_x, __soa_y); )*
+                    });
             }
 
             /// Sorts the rows (stable) with the comparator `compare`, moving every column.
             pub fn sort_by<__SoaF>(&mut self, mut compare: __SoaF)
             where
-                __SoaF: ::core::ops::FnMut(#row_ref_anon, #row_ref_anon) -> ::core::cmp::Ordering,
+            __SoaF: ::core::ops::FnMut(#row_ref_anon, #row_ref_anon) -> ::core::cmp::Ordering,
             {
                 let mut __soa_perm: #vec<usize> = (0..self.len()).collect();
                 {
                     let __soa_cols = self.columns();
                     __soa_perm.sort_by(|&__soa_i, &__soa_j| {
-                        compare(
-                            #row_ref { #( #field: &__soa_cols.#field[__soa_i], )* },
-                            #row_ref { #( #field: &__soa_cols.#field[__soa_j], )* },
-                        )
-                    });
+                            compare(
+                                #row_ref { #( #field: &__soa_cols.#field[__soa_i], )* },
+                                #row_ref { #( #field: &__soa_cols.#field[__soa_j], )* },
+                            )
+                        });
                 }
                 #krate::__private::apply_permutation(&mut __soa_perm, |__soa_x, __soa_y| {
-                    #( self.#field.swap(__soa_x, __soa_y); )*
-                });
+                        #( self.#field.swap(__soa_x, __soa_y); )*
+                    });
             }
 
             /// Iterates over the rows as references.
@@ -654,7 +654,7 @@ fn container_impl(cx: &Ctx<'_>) -> TokenStream {
             pub fn chunks_exact_mut(&mut self, chunk_size: usize) -> #krate::soa::ChunksExact<#columns_mut_anon> {
                 #krate::soa::ChunksExact::new(self.columns_mut(), chunk_size)
             }
-    }
+        }
 
     }
 }
@@ -689,77 +689,77 @@ fn container_traits(cx: &Ctx<'_>) -> TokenStream {
             fn default() -> Self {
                 Self::new()
             }
-    }
-
-    #[automatically_derived]
-    impl #impl_generics ::core::clone::Clone for #soa_ty #clone_bound {
-        fn clone(&self) -> Self {
-            Self { #( #field: ::core::clone::Clone::clone(&self.#field), )* }
         }
-    }
 
-    #[automatically_derived]
-    impl #impl_generics ::core::fmt::Debug for #soa_ty #debug_bound {
-        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __soa_f.debug_struct(::core::stringify!(#soa))
-                #( .field(#field_name, &self.#field) )*
-                .finish()
-        }
-    }
-
-    #[automatically_derived]
-    impl #impl_generics ::core::cmp::PartialEq for #soa_ty #eq_bound {
-        fn eq(&self, __soa_other: &Self) -> bool {
-            true #( && self.#field == __soa_other.#field )*
-        }
-    }
-
-    #[automatically_derived]
-    impl #impl_generics ::core::iter::Extend<#row_ty> for #soa_ty #where_clause {
-        fn extend<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(&mut self, iter: __SoaI) {
-            let __soa_iter = iter.into_iter();
-            self.reserve(__soa_iter.size_hint().0);
-            for __soa_v in __soa_iter {
-                self.push(__soa_v);
+        #[automatically_derived]
+        impl #impl_generics ::core::clone::Clone for #soa_ty #clone_bound {
+            fn clone(&self) -> Self {
+                Self { #( #field: ::core::clone::Clone::clone(&self.#field), )* }
             }
         }
-    }
 
-    #[automatically_derived]
-    impl #impl_generics ::core::iter::FromIterator<#row_ty> for #soa_ty #where_clause {
-        fn from_iter<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(iter: __SoaI) -> Self {
-            let mut __soa_out = Self::new();
-            ::core::iter::Extend::extend(&mut __soa_out, iter);
-            __soa_out
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #soa_ty #debug_bound {
+            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                __soa_f.debug_struct(::core::stringify!(#soa))
+                #( .field(#field_name, &self.#field) )*
+                .finish()
+            }
         }
-    }
 
-    #[automatically_derived]
-    impl #impl_generics ::core::iter::IntoIterator for #soa_ty #where_clause {
-        type Item = #row_ty;
-        type IntoIter = #into_iter_ty;
-        fn into_iter(self) -> Self::IntoIter {
-            #into_iter { #( #field: ::core::iter::IntoIterator::into_iter(self.#field), )* }
+        #[automatically_derived]
+        impl #impl_generics ::core::cmp::PartialEq for #soa_ty #eq_bound {
+            fn eq(&self, __soa_other: &Self) -> bool {
+                true #( && self.#field == __soa_other.#field )*
+            }
         }
-    }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::iter::IntoIterator for &#lifetime #soa_ty #where_clause {
-        type Item = #row_ref_a;
-        type IntoIter = #iter_a;
-        fn into_iter(self) -> Self::IntoIter {
-            self.iter()
+        #[automatically_derived]
+        impl #impl_generics ::core::iter::Extend<#row_ty> for #soa_ty #where_clause {
+            fn extend<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(&mut self, iter: __SoaI) {
+                let __soa_iter = iter.into_iter();
+                self.reserve(__soa_iter.size_hint().0);
+                for __soa_v in __soa_iter {
+                    self.push(__soa_v);
+                }
+            }
         }
-    }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::iter::IntoIterator for &#lifetime mut #soa_ty #where_clause {
-        type Item = #row_mut_a;
-        type IntoIter = #iter_mut_a;
-        fn into_iter(self) -> Self::IntoIter {
-            self.iter_mut()
+        #[automatically_derived]
+        impl #impl_generics ::core::iter::FromIterator<#row_ty> for #soa_ty #where_clause {
+            fn from_iter<__SoaI: ::core::iter::IntoIterator<Item = #row_ty>>(iter: __SoaI) -> Self {
+                let mut __soa_out = Self::new();
+                ::core::iter::Extend::extend(&mut __soa_out, iter);
+                __soa_out
+            }
         }
-    }
+
+        #[automatically_derived]
+        impl #impl_generics ::core::iter::IntoIterator for #soa_ty #where_clause {
+            type Item = #row_ty;
+            type IntoIter = #into_iter_ty;
+            fn into_iter(self) -> Self::IntoIter {
+                #into_iter { #( #field: ::core::iter::IntoIterator::into_iter(self.#field), )* }
+            }
+        }
+
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::iter::IntoIterator for &#lifetime #soa_ty #where_clause {
+            type Item = #row_ref_a;
+            type IntoIter = #iter_a;
+            fn into_iter(self) -> Self::IntoIter {
+                self.iter()
+            }
+        }
+
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::iter::IntoIterator for &#lifetime mut #soa_ty #where_clause {
+            type Item = #row_mut_a;
+            type IntoIter = #iter_mut_a;
+            fn into_iter(self) -> Self::IntoIter {
+                self.iter_mut()
+            }
+        }
 
     }
 }
@@ -784,7 +784,6 @@ fn row_refs(cx: &Ctx<'_>) -> TokenStream {
         ..
     } = cx;
     quote! {
-
         #[automatically_derived]
         impl #ref_impl_generics #row_ref_a #where_clause {
             /// Clones the referenced fields into an owned row.
@@ -792,64 +791,64 @@ fn row_refs(cx: &Ctx<'_>) -> TokenStream {
             pub fn to_owned_row(&self) -> #row_ty #clone_bound {
                 #row { #( #field: ::core::clone::Clone::clone(self.#field), )* }
             }
-    }
-
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::clone::Clone for #row_ref_a #where_clause {
-        fn clone(&self) -> Self {
-            *self
         }
-    }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::marker::Copy for #row_ref_a #where_clause {}
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::clone::Clone for #row_ref_a #where_clause {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::fmt::Debug for #row_ref_a #debug_bound {
-        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __soa_f.debug_struct(::core::stringify!(#row_ref))
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::marker::Copy for #row_ref_a #where_clause {}
+
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::fmt::Debug for #row_ref_a #debug_bound {
+            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                __soa_f.debug_struct(::core::stringify!(#row_ref))
                 #( .field(#field_name, self.#field) )*
                 .finish()
-        }
-    }
-
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::cmp::PartialEq for #row_ref_a #eq_bound {
-        fn eq(&self, __soa_other: &Self) -> bool {
-            true #( && *self.#field == *__soa_other.#field )*
-        }
-    }
-
-    #[automatically_derived]
-    impl #ref_impl_generics #row_mut_a #where_clause {
-        /// Clones the referenced fields into an owned row.
-        #[must_use]
-        pub fn to_owned_row(&self) -> #row_ty #clone_bound {
-            #row { #( #field: ::core::clone::Clone::clone(&*self.#field), )* }
+            }
         }
 
-        /// Overwrites every field of the row with `value`'s.
-        pub fn set(&mut self, value: #row_ty) {
-            let #row { #( #field: #value, )* } = value;
-            #( *self.#field = #value; )*
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::cmp::PartialEq for #row_ref_a #eq_bound {
+            fn eq(&self, __soa_other: &Self) -> bool {
+                true #( && *self.#field == *__soa_other.#field )*
+            }
         }
-    }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::fmt::Debug for #row_mut_a #debug_bound {
-        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __soa_f.debug_struct(::core::stringify!(#row_mut))
+        #[automatically_derived]
+        impl #ref_impl_generics #row_mut_a #where_clause {
+            /// Clones the referenced fields into an owned row.
+            #[must_use]
+            pub fn to_owned_row(&self) -> #row_ty #clone_bound {
+                #row { #( #field: ::core::clone::Clone::clone(&*self.#field), )* }
+            }
+
+            /// Overwrites every field of the row with `value`'s.
+            pub fn set(&mut self, value: #row_ty) {
+                let #row { #( #field: #value, )* } = value;
+                #( *self.#field = #value; )*
+            }
+        }
+
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::fmt::Debug for #row_mut_a #debug_bound {
+            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                __soa_f.debug_struct(::core::stringify!(#row_mut))
                 #( .field(#field_name, &*self.#field) )*
                 .finish()
+            }
         }
-    }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::cmp::PartialEq for #row_mut_a #eq_bound {
-        fn eq(&self, __soa_other: &Self) -> bool {
-            true #( && *self.#field == *__soa_other.#field )*
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::cmp::PartialEq for #row_mut_a #eq_bound {
+            fn eq(&self, __soa_other: &Self) -> bool {
+                true #( && *self.#field == *__soa_other.#field )*
+            }
         }
-    }
 
     }
 }
@@ -882,7 +881,6 @@ fn columns(cx: &Ctx<'_>) -> TokenStream {
         ..
     } = cx;
     quote! {
-
         #[automatically_derived]
         impl #ref_impl_generics #columns_a #where_clause {
             /// The number of rows.
@@ -921,113 +919,113 @@ fn columns(cx: &Ctx<'_>) -> TokenStream {
             pub fn iter(&self) -> #iter_a {
                 #iter { #( #field: self.#field.iter(), )* }
             }
-    }
-
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::clone::Clone for #columns_a #where_clause {
-        fn clone(&self) -> Self {
-            *self
         }
-    }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::marker::Copy for #columns_a #where_clause {}
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::clone::Clone for #columns_a #where_clause {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
 
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::fmt::Debug for #columns_a #debug_bound {
-        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __soa_f.debug_struct(::core::stringify!(#columns))
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::marker::Copy for #columns_a #where_clause {}
+
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::fmt::Debug for #columns_a #debug_bound {
+            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                __soa_f.debug_struct(::core::stringify!(#columns))
                 #( .field(#field_name, &self.#field) )*
                 .finish()
-        }
-    }
-
-    #[automatically_derived]
-    impl #ref_impl_generics #krate::soa::Columns for #columns_a #where_clause {
-        #[inline]
-        fn len(&self) -> usize {
-            self.#first.len()
-        }
-        #[inline]
-        fn split_at(self, mid: usize) -> (Self, Self) {
-            <#columns_a>::split_at(self, mid)
-        }
-    }
-
-    #[automatically_derived]
-    impl #ref_impl_generics #columns_mut_a #where_clause {
-        /// The number of rows.
-        #[must_use]
-        #[inline]
-        pub fn len(&self) -> usize {
-            self.#first.len()
+            }
         }
 
-        /// True when there are no rows.
-        #[must_use]
-        #[inline]
-        pub fn is_empty(&self) -> bool {
-            self.#first.is_empty()
+        #[automatically_derived]
+        impl #ref_impl_generics #krate::soa::Columns for #columns_a #where_clause {
+            #[inline]
+            fn len(&self) -> usize {
+                self.#first.len()
+            }
+            #[inline]
+            fn split_at(self, mid: usize) -> (Self, Self) {
+                <#columns_a>::split_at(self, mid)
+            }
         }
 
-        /// References to the fields of row `index`, or `None` if out of bounds.
-        #[must_use]
-        #[inline]
-        pub fn get(&self, index: usize) -> ::core::option::Option<#row_ref_anon> {
-            ::core::option::Option::Some(#row_ref { #( #field: self.#field.get(index)?, )* })
+        #[automatically_derived]
+        impl #ref_impl_generics #columns_mut_a #where_clause {
+            /// The number of rows.
+            #[must_use]
+            #[inline]
+            pub fn len(&self) -> usize {
+                self.#first.len()
+            }
+
+            /// True when there are no rows.
+            #[must_use]
+            #[inline]
+            pub fn is_empty(&self) -> bool {
+                self.#first.is_empty()
+            }
+
+            /// References to the fields of row `index`, or `None` if out of bounds.
+            #[must_use]
+            #[inline]
+            pub fn get(&self, index: usize) -> ::core::option::Option<#row_ref_anon> {
+                ::core::option::Option::Some(#row_ref { #( #field: self.#field.get(index)?, )* })
+            }
+
+            /// Mutable references to the fields of row `index`, or `None` if out of bounds.
+            #[must_use]
+            #[inline]
+            pub fn get_mut(&mut self, index: usize) -> ::core::option::Option<#row_mut_anon> {
+                ::core::option::Option::Some(#row_mut { #( #field: self.#field.get_mut(index)?, )* })
+            }
+
+            /// Splits every column at `mid`: rows `..mid` and rows `mid..`.
+            ///
+            /// # Panics
+            /// If `mid > len`.
+            #[must_use]
+            pub fn split_at_mut(self, mid: usize) -> (Self, Self) {
+                #( let #value = self.#field.split_at_mut(mid); )*
+                (#columns_mut { #( #field: #value.0, )* }, #columns_mut { #( #field: #value.1, )* })
+            }
+
+            /// Reborrows as shared columns.
+            #[must_use]
+            #[inline]
+            pub fn as_columns(&self) -> #columns_anon {
+                #columns { #( #field: &*self.#field, )* }
+            }
+
+            /// Iterates over the rows as mutable references.
+            #[inline]
+            pub fn iter_mut(&mut self) -> #iter_mut_anon {
+                #iter_mut { #( #field: self.#field.iter_mut(), )* }
+            }
         }
 
-        /// Mutable references to the fields of row `index`, or `None` if out of bounds.
-        #[must_use]
-        #[inline]
-        pub fn get_mut(&mut self, index: usize) -> ::core::option::Option<#row_mut_anon> {
-            ::core::option::Option::Some(#row_mut { #( #field: self.#field.get_mut(index)?, )* })
-        }
-
-        /// Splits every column at `mid`: rows `..mid` and rows `mid..`.
-        ///
-        /// # Panics
-        /// If `mid > len`.
-        #[must_use]
-        pub fn split_at_mut(self, mid: usize) -> (Self, Self) {
-            #( let #value = self.#field.split_at_mut(mid); )*
-            (#columns_mut { #( #field: #value.0, )* }, #columns_mut { #( #field: #value.1, )* })
-        }
-
-        /// Reborrows as shared columns.
-        #[must_use]
-        #[inline]
-        pub fn as_columns(&self) -> #columns_anon {
-            #columns { #( #field: &*self.#field, )* }
-        }
-
-        /// Iterates over the rows as mutable references.
-        #[inline]
-        pub fn iter_mut(&mut self) -> #iter_mut_anon {
-            #iter_mut { #( #field: self.#field.iter_mut(), )* }
-        }
-    }
-
-    #[automatically_derived]
-    impl #ref_impl_generics ::core::fmt::Debug for #columns_mut_a #debug_bound {
-        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __soa_f.debug_struct(::core::stringify!(#columns_mut))
+        #[automatically_derived]
+        impl #ref_impl_generics ::core::fmt::Debug for #columns_mut_a #debug_bound {
+            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                __soa_f.debug_struct(::core::stringify!(#columns_mut))
                 #( .field(#field_name, &self.#field) )*
                 .finish()
+            }
         }
-    }
 
-    #[automatically_derived]
-    impl #ref_impl_generics #krate::soa::Columns for #columns_mut_a #where_clause {
-        #[inline]
-        fn len(&self) -> usize {
-            self.#first.len()
+        #[automatically_derived]
+        impl #ref_impl_generics #krate::soa::Columns for #columns_mut_a #where_clause {
+            #[inline]
+            fn len(&self) -> usize {
+                self.#first.len()
+            }
+            #[inline]
+            fn split_at(self, mid: usize) -> (Self, Self) {
+                <#columns_mut_a>::split_at_mut(self, mid)
+            }
         }
-        #[inline]
-        fn split_at(self, mid: usize) -> (Self, Self) {
-            <#columns_mut_a>::split_at_mut(self, mid)
-        }
-    }
 
     }
 }
@@ -1064,13 +1062,12 @@ fn iterators(cx: &Ctx<'_>) -> TokenStream {
     );
     let owning = row_iterator_impls(cx, impl_generics, into_iter_ty, into_iter, row_ty, row);
     quote! {
-
         #[automatically_derived]
         impl #ref_impl_generics ::core::clone::Clone for #iter_a #where_clause {
             fn clone(&self) -> Self {
                 #iter { #( #field: ::core::clone::Clone::clone(&self.#field), )* }
             }
-    }
+        }
 
         #shared
         #mutable
@@ -1109,31 +1106,31 @@ fn row_iterator_impls(
             fn size_hint(&self) -> (usize, ::core::option::Option<usize>) {
                 self.#first.size_hint()
             }
-    }
-
-    #[automatically_derived]
-    impl #impl_generics ::core::iter::DoubleEndedIterator for #self_ty #where_clause {
-        #[inline]
-        fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
-            #( let #value = self.#field.next_back()?; )*
-            ::core::option::Option::Some(#ctor { #( #field: #value, )* })
         }
-    }
 
-    #[automatically_derived]
-    impl #impl_generics ::core::iter::ExactSizeIterator for #self_ty #where_clause {}
+        #[automatically_derived]
+        impl #impl_generics ::core::iter::DoubleEndedIterator for #self_ty #where_clause {
+            #[inline]
+            fn next_back(&mut self) -> ::core::option::Option<Self::Item> {
+                #( let #value = self.#field.next_back()?; )*
+                ::core::option::Option::Some(#ctor { #( #field: #value, )* })
+            }
+        }
 
-    #[automatically_derived]
-    impl #impl_generics ::core::iter::FusedIterator for #self_ty #where_clause {}
+        #[automatically_derived]
+        impl #impl_generics ::core::iter::ExactSizeIterator for #self_ty #where_clause {}
 
-    #[automatically_derived]
-    impl #impl_generics ::core::fmt::Debug for #self_ty #where_clause {
-        fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-            __soa_f.debug_struct(::core::stringify!(#ident))
+        #[automatically_derived]
+        impl #impl_generics ::core::iter::FusedIterator for #self_ty #where_clause {}
+
+        #[automatically_derived]
+        impl #impl_generics ::core::fmt::Debug for #self_ty #where_clause {
+            fn fmt(&self, __soa_f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                __soa_f.debug_struct(::core::stringify!(#ident))
                 .field("remaining", &self.#first.len())
                 .finish()
+            }
         }
-    }
     }
 }
 
