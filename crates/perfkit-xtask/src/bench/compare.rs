@@ -410,13 +410,7 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
             "git stash  # or commit them, or pass --allow-dirty to measure them as they are",
         ));
     }
-    let filter = s
-        .filter
-        .map(|f| {
-            regex_lite_check(f)?;
-            Ok::<_, Failure>(f)
-        })
-        .transpose()?;
+    let filter = s.filter.map(criterion::filter).transpose()?;
     let dir = ws.target_directory.join("perfkit").join("compare");
     let short = &commit[..commit.len().min(12)];
     progress(format!(
@@ -470,8 +464,8 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
             .into_iter()
             .filter(|id| base_ids.contains(id))
             .filter(|id| {
-                filter.is_none_or(|f| match id {
-                    Listed::Criterion(i) | Listed::Paired(i) => id_matches(i, f),
+                filter.as_ref().is_none_or(|f| match id {
+                    Listed::Criterion(i) | Listed::Paired(i) => f.is_match(i),
                 })
             })
             .collect();
@@ -566,42 +560,6 @@ pub fn run(ws: &Workspace, s: &Settings<'_>) -> Result<()> {
             s.rev,
             regressed.join(", ")
         )))
-    }
-}
-
-/// Rejects filters criterion would refuse, before the builds (only the cheap checks).
-fn regex_lite_check(f: &str) -> Result<()> {
-    let mut depth = 0_i32;
-    for c in f.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ => {}
-        }
-        if depth < 0 {
-            break;
-        }
-    }
-    if depth == 0 {
-        Ok(())
-    } else {
-        Err(Failure::new(format!(
-            "the filter `{f}` has unbalanced parentheses"
-        )))
-    }
-}
-
-/// Whether `id` matches criterion's filter `f`, for the common forms: a plain substring, or
-/// one anchored with `^`/`$` (no other regex syntax is interpreted here; anything else is
-/// taken literally).
-pub(super) fn id_matches(id: &str, f: &str) -> bool {
-    let (start, f) = f.strip_prefix('^').map_or((false, f), |r| (true, r));
-    let (end, f) = f.strip_suffix('$').map_or((false, f), |r| (true, r));
-    match (start, end) {
-        (true, true) => id == f,
-        (true, false) => id.starts_with(f),
-        (false, true) => id.ends_with(f),
-        (false, false) => id.contains(f),
     }
 }
 
@@ -731,10 +689,25 @@ mod tests {
     fn exact_regexes_escape_what_criterion_would_interpret() {
         assert_eq!(exact_regex("sum/perfkit/4096"), "^sum/perfkit/4096$");
         assert_eq!(exact_regex("a.b (x+y)"), "^a\\.b \\(x\\+y\\)$");
-        assert!(id_matches("sum/perfkit/4096", "perfkit"));
-        assert!(id_matches("sum/perfkit/4096", "^sum/"));
-        assert!(!id_matches("sum/perfkit/4096", "^perfkit"));
-        assert!(id_matches("sum/perfkit/4096", "^sum/perfkit/4096$"));
-        assert!(regex_lite_check("a(b").is_err());
+        let matches = |f: &str| criterion::filter(f).unwrap().is_match("sum/perfkit/4096");
+        assert!(matches("perfkit"));
+        assert!(matches("^sum/"));
+        assert!(!matches("^perfkit"));
+        assert!(matches("^sum/perfkit/4096$"));
+        assert!(
+            matches("sum/(naive|perfkit)/4096"),
+            "criterion's regex syntax"
+        );
+        assert!(
+            criterion::filter(&exact_regex("a.b (x+y)"))
+                .unwrap()
+                .is_match("a.b (x+y)")
+        );
+        assert!(
+            criterion::filter("a(b")
+                .unwrap_err()
+                .message
+                .contains("a(b")
+        );
     }
 }

@@ -225,6 +225,22 @@ pub fn progress_id(line: &str) -> Option<&str> {
     (!id.is_empty()).then_some(id)
 }
 
+/// A benchmark filter as criterion reads it: a regular expression searched for in the id.
+/// A filter that is not one is a one-line failure, before anything is built or run.
+pub fn filter(f: &str) -> Result<regex::Regex> {
+    regex::Regex::new(f).map_err(|e| {
+        let why = e.to_string();
+        let last = why
+            .lines()
+            .last()
+            .unwrap_or("not a regular expression")
+            .trim();
+        Failure::new(format!(
+            "the filter `{f}` is not a regular expression criterion can read ({last})"
+        ))
+    })
+}
+
 /// The group of a criterion id (`group/function/param`): its first segment.
 pub fn group_of(id: &str) -> &str {
     id.split('/').next().unwrap_or(id)

@@ -60,6 +60,10 @@ fn baseline_path(dir: &Path, name: &str) -> Result<PathBuf> {
 /// Entry point.
 pub fn run(p: &Bench) -> Result<()> {
     let filter = p.filter.clone();
+    if let Some(f) = &filter {
+        // A filter criterion would refuse fails here, before anything is built.
+        criterion::filter(f)?;
+    }
     let quick = p.quick;
     let threshold = p
         .threshold
@@ -154,7 +158,8 @@ pub fn run(p: &Bench) -> Result<()> {
         && let Some(f) = &filter
     {
         // Nothing ran: the filter picks among the results already there.
-        measurements.retain(|m| compare::id_matches(&m.id, f));
+        let f = criterion::filter(f)?;
+        measurements.retain(|m| f.is_match(&m.id));
     }
     if let Some(ran) = &ran {
         measurements.retain(|m| ran.contains(&m.id));

@@ -22,7 +22,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-pub use build::effective_rustflags;
 #[allow(clippy::wildcard_imports)] // The steps' pieces, used by `run` and the tests.
 use build::*;
 #[allow(clippy::wildcard_imports)]
