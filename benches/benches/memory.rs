@@ -421,6 +421,16 @@ fn paired_churn(group: &str, pass: Pass) {
             }
         }
     }
+    // The heap profiler recording every allocation (one thread only: its table is behind one
+    // lock). Its worker times nothing unless the benches were built with frame pointers; a
+    // first pass finds out.
+    if pass == Pass::OneThread {
+        let program = env!("CARGO_BIN_EXE_churn-worker-heap");
+        match Worker::start(program).and_then(|mut w| w.run(pass).map(|_| w)) {
+            Ok(w) => workers.push(("perfkit/heap", w)),
+            Err(e) => eprintln!("{group}: perfkit/heap left out: {e}"),
+        }
+    }
     let contenders: Vec<TimedContender<'_>> = workers
         .iter_mut()
         .map(|(name, w)| {

@@ -180,6 +180,18 @@ pub fn serve() {
     }
 }
 
+/// The worker loop of a worker that cannot time its allocator: answers every request with
+/// an `error: {why}` line, until end of input.
+pub fn refuse(why: &str) {
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        if line.is_err() || writeln!(out, "error: {why}").and_then(|()| out.flush()).is_err() {
+            return;
+        }
+    }
+}
+
 /// A running worker program (see [`serve`]), stopped when dropped.
 #[derive(Debug)]
 pub struct Worker {

@@ -45,13 +45,16 @@
 //! [`MiMalloc`]; `TrackingAllocator<MiMalloc>` then calls mimalloc's fastest entry points.
 //! [`TrackingAllocator`]'s default inner allocator is [`std::alloc::System`] with or without
 //! it, so enabling the feature changes no type. `serde` implements `Serialize` for
-//! [`AllocStats`] and [`PoolStats`].
+//! [`AllocStats`] and [`PoolStats`]. `heap-profile` adds [`heap`]: per-site heap profiles
+//! that DHAT's viewer opens.
 // On docs.rs (and in .ci/run's nightly doc build), both built with `--cfg docsrs`, every
 // feature-gated item is labelled with the feature it needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod arena;
+#[cfg(feature = "heap-profile")]
+pub mod heap;
 pub mod pool;
 #[cfg(feature = "serde")]
 mod serde_impl;

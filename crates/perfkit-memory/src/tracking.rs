@@ -418,22 +418,53 @@ fn refresh_bounds(l: &Local) {
     };
     b.high.store(high, Ordering::Relaxed);
     b.low.store(published - FLUSH_BYTES, Ordering::Relaxed);
+    #[cfg(feature = "heap-profile")]
+    {
+        // Pairs with the fence in `force_slow_paths`: either this thread sees the heap
+        // profiler on, or the profiler's stores to this block come after the ones above.
+        std::sync::atomic::fence(Ordering::SeqCst);
+        if crate::heap::recording() {
+            b.high.store(i64::MIN, Ordering::Relaxed);
+            b.low.store(i64::MAX, Ordering::Relaxed);
+        }
+    }
 }
 
-/// What an allocator call did, for counting.
+/// Sends every thread's next allocator call to the slow path, where the heap profiler sees
+/// the pointers (`crate::heap` calls it after turning recording on). Each thread sets its
+/// own bounds again on its next slow call (`refresh_bounds`), and keeps them closed while
+/// recording is on.
+#[cfg(feature = "heap-profile")]
+pub(crate) fn force_slow_paths() {
+    std::sync::atomic::fence(Ordering::SeqCst);
+    for seg in segments() {
+        for block in &seg.blocks {
+            if block.claimed.load(Ordering::Relaxed) {
+                block.high.store(i64::MIN, Ordering::Relaxed);
+                block.low.store(i64::MAX, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// What an allocator call did, for counting (and, with `heap-profile`, for the heap
+/// profiler, which also needs the addresses).
 #[derive(Clone, Copy)]
-enum Event {
+pub(crate) enum Event {
     Alloc {
         size: usize,
         align: usize,
+        ptr: *mut u8,
     },
     Dealloc {
         size: usize,
+        ptr: *mut u8,
     },
     Realloc {
         old: usize,
         new: usize,
         align: usize,
+        new_ptr: *mut u8,
     },
 }
 
@@ -442,12 +473,12 @@ enum Event {
 /// allocator methods: the new live bytes, one compare against the block's bound, and the
 /// counter updates.
 #[inline(always)]
-fn record_alloc(size: usize, align: usize) {
+fn record_alloc(ptr: *mut u8, size: usize, align: usize) {
     LOCAL.with(|l| {
         let b = block(l);
         let live = b.live.load(Ordering::Relaxed).wrapping_add(size as i64);
         if live > b.high.load(Ordering::Relaxed) {
-            return alloc_slow(size, align);
+            return alloc_slow(ptr, size, align);
         }
         b.live.store(live, Ordering::Relaxed);
         add_owned(&b.allocations, 1);
@@ -475,8 +506,8 @@ fn record_dealloc_fast(size: usize) -> bool {
 /// The slow path of an allocation, out of line with its arguments in registers.
 #[cold]
 #[inline(never)]
-fn alloc_slow(size: usize, align: usize) {
-    LOCAL.with(|l| record_slow(l, Event::Alloc { size, align }));
+fn alloc_slow(ptr: *mut u8, size: usize, align: usize) {
+    LOCAL.with(|l| record_slow(l, Event::Alloc { size, align, ptr }));
 }
 
 /// Counts a deallocation on the slow path, then forwards it to `inner`.
@@ -492,6 +523,7 @@ unsafe fn dealloc_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) 
             l,
             Event::Dealloc {
                 size: layout.size(),
+                ptr,
             },
         )
     });
@@ -501,7 +533,7 @@ unsafe fn dealloc_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) 
 
 /// Counts a reallocation from `old` to `new` bytes.
 #[inline(always)]
-fn record_realloc(old: usize, new: usize, align: usize) {
+fn record_realloc(new_ptr: *mut u8, old: usize, new: usize, align: usize) {
     LOCAL.with(|l| {
         let b = block(l);
         let live = b
@@ -510,7 +542,7 @@ fn record_realloc(old: usize, new: usize, align: usize) {
             .wrapping_add(new as i64)
             .wrapping_sub(old as i64);
         if live > b.high.load(Ordering::Relaxed) || live < b.low.load(Ordering::Relaxed) {
-            return realloc_slow(old, new, align);
+            return realloc_slow(new_ptr, old, new, align);
         }
         b.live.store(live, Ordering::Relaxed);
         add_owned(&b.reallocations, 1);
@@ -522,8 +554,18 @@ fn record_realloc(old: usize, new: usize, align: usize) {
 /// The slow path of a reallocation, out of line with its arguments in registers.
 #[cold]
 #[inline(never)]
-fn realloc_slow(old: usize, new: usize, align: usize) {
-    LOCAL.with(|l| record_slow(l, Event::Realloc { old, new, align }));
+fn realloc_slow(new_ptr: *mut u8, old: usize, new: usize, align: usize) {
+    LOCAL.with(|l| {
+        record_slow(
+            l,
+            Event::Realloc {
+                old,
+                new,
+                align,
+                new_ptr,
+            },
+        );
+    });
 }
 
 /// Counts `event` in the block this thread owns, then records a new peak, publishes the
@@ -537,7 +579,7 @@ fn record_owned(l: &Local, event: Event) {
             add_owned(&b.bytes_allocated, size as u64);
             live.wrapping_add(size as i64)
         }
-        Event::Dealloc { size } => {
+        Event::Dealloc { size, .. } => {
             add_owned(&b.deallocations, 1);
             add_owned(&b.bytes_deallocated, size as u64);
             live.wrapping_sub(size as i64)
@@ -562,10 +604,17 @@ fn record_owned(l: &Local, event: Event) {
 #[cold]
 #[inline(never)]
 fn record_slow(l: &Local, event: Event) {
+    count_slow(l, event);
+    #[cfg(feature = "heap-profile")]
+    crate::heap::record(event);
+}
+
+/// Counts `event` on the slow path.
+fn count_slow(l: &Local, event: Event) {
     let flags = l.flags.get();
     if flags & FORBID != 0 {
         let first = match event {
-            Event::Alloc { size, align } => Some((size, align)),
+            Event::Alloc { size, align, .. } => Some((size, align)),
             Event::Realloc { new, align, .. } => Some((new, align)),
             Event::Dealloc { .. } => None,
         };
@@ -594,7 +643,7 @@ fn record_slow(l: &Local, event: Event) {
             add(&SHARED.bytes_allocated, size);
             publish_delta(size as i64);
         }
-        Event::Dealloc { size } => {
+        Event::Dealloc { size, .. } => {
             add(&SHARED.deallocations, 1);
             add(&SHARED.bytes_deallocated, size);
             publish_delta(-(size as i64));
@@ -785,7 +834,28 @@ impl<A: GlobalAlloc + 'static> TrackingAllocator<A> {
         // SAFETY: the caller upholds the contract of the method called.
         let p = unsafe { forward::alloc::<A, ZERO>(&self.inner, layout) };
         if !p.is_null() {
-            record_alloc(layout.size(), layout.align());
+            record_alloc(p, layout.size(), layout.align());
+        }
+        p
+    }
+
+    /// `realloc` while a heap profile records: the heap profiler takes `ptr`'s entry out of
+    /// its table before the inner allocator may free the address for reuse by another thread.
+    ///
+    /// # Safety
+    ///
+    /// As [`GlobalAlloc::realloc`].
+    #[cfg(feature = "heap-profile")]
+    #[cold]
+    #[inline(never)]
+    unsafe fn realloc_profiled(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        crate::heap::detach(ptr);
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
+        let p = unsafe { forward::realloc(&self.inner, ptr, layout, new_size) };
+        if p.is_null() {
+            crate::heap::reattach(ptr);
+        } else {
+            record_realloc(p, layout.size(), new_size, layout.align());
         }
         p
     }
@@ -824,11 +894,16 @@ unsafe impl<A: GlobalAlloc + 'static> GlobalAlloc for TrackingAllocator<A> {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        #[cfg(feature = "heap-profile")]
+        if crate::heap::recording() {
+            // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
+            return unsafe { self.realloc_profiled(ptr, layout, new_size) };
+        }
         // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract (`ptr` came from this
         // allocator, hence from `inner`, with `layout`; `new_size` is valid).
         let p = unsafe { forward::realloc(&self.inner, ptr, layout, new_size) };
         if !p.is_null() {
-            record_realloc(layout.size(), new_size, layout.align());
+            record_realloc(p, layout.size(), new_size, layout.align());
         }
         p
     }

@@ -9,7 +9,8 @@
 //! The members' own optional features are forwarded under the same names, each reaching
 //! every enabled member that has it: `std` (default; std's CPU detection and the
 //! `PERFKIT_SIMD` override in simd, encoding and layout), `derive` (default; `#[derive(Soa)]`
-//! and `#[derive(Layout)]`), `mimalloc` (default; `perfkit::memory::MiMalloc`) and `serde`.
+//! and `#[derive(Layout)]`), `mimalloc` (default; `perfkit::memory::MiMalloc`), `serde`, and
+//! `heap-profile` (`perfkit::memory::heap`: heap profiles for DHAT's viewer).
 //!
 //! ```
 //! use perfkit::prelude::*;
