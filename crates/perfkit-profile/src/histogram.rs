@@ -119,6 +119,83 @@ impl Bucket {
 ///
 /// Recording is a handful of integer instructions and never allocates: the bucket array is
 /// allocated once, by the constructor. Counters saturate at `u64::MAX` instead of wrapping.
+///
+/// # HdrHistogram V2
+///
+/// [`to_hdr_v2`](Self::to_hdr_v2) and [`from_hdr_v2`](Self::from_hdr_v2) write and read
+/// HdrHistogram's "V2" binary encoding: the format of HdrHistogram's Java, C, Rust, Go and
+/// other implementations, of `.hlog` interval logs (base64 of the compressed form) and of
+/// tools such as jHiccup and wrk2, so perfkit's histograms can be stored, shipped and merged
+/// with theirs. Always available; the compressed form needs the `deflate` feature.
+///
+/// ## The encoding
+///
+/// All integers big-endian:
+///
+/// | bytes | field | perfkit writes |
+/// | --- | --- | --- |
+/// | 0..4 | cookie | `0x1c849313` (V2: the base `0x1c849303` with HdrHistogram's `0x10` flag) |
+/// | 4..8 | payload length in bytes | |
+/// | 8..12 | normalizing index offset | 0 |
+/// | 12..16 | significant digits `d` | see below |
+/// | 16..24 | lowest discernible value | 1 |
+/// | 24..32 | highest trackable value | `2^63 − 1`, or `2^64 − 1` when a value ≥ 2^63 was recorded |
+/// | 32..40 | integer-to-double ratio (`f64`) | 1.0 |
+/// | 40.. | payload | |
+///
+/// The payload is the counts array, from index 0 to the index of the largest value, each
+/// entry ZigZag-encoded and written as a LEB128-64b9B varint (base 128, at most 9 bytes: a
+/// ninth byte carries 8 bits); a run of `n ≥ 2` empty buckets is written as the single value
+/// `−n`. The compressed form, V2 + DEFLATE (`Histogram::to_hdr_v2_deflate`,
+/// `deflate` feature), is the cookie `0x1c849314`, a 4-byte length and the zlib stream of the
+/// whole plain encoding. Readers accept a cookie whose second-lowest nibble differs (the Java
+/// reader's rule), not the older V0/V1 encodings.
+///
+/// ## How perfkit's buckets map
+///
+/// With lowest discernible value 1, HdrHistogram's buckets for `d` significant digits are
+/// perfkit's buckets for precision `h = ⌈log2(2·10^d)⌉ − 1`: `d` = 0, 1, 2, 3 give `h` = 0,
+/// 4, 7, 10, with the same boundaries and the same indices. So:
+///
+/// - **Precision 0, 4, 7 (the default) and 10 are encoded exactly**: every bucket's count at
+///   its own index, with `d` = 0, 1, 2, 3.
+/// - **Other precisions** are written with the next finer layout (`d` = 1 for precision 1–3,
+///   2 for 5–6, 3 for 8–9, 4 for 11–12): each bucket's count goes to the finer bucket that
+///   holds the bucket's [representative](Self::representative) (its midpoint), which lies
+///   inside the original bucket. Another HdrHistogram implementation then reports each value
+///   within one original bucket width of it (a relative error below `2^-precision`), and
+///   [`from_hdr_v2`](Self::from_hdr_v2) gives back a histogram of the finer precision whose
+///   [`merge`](Self::merge) into an empty one of the original precision restores every count
+///   exactly.
+/// - Counts above `i64::MAX` (only a saturated histogram has them) are written as
+///   `i64::MAX`: the format's counts are signed.
+///
+/// ## Decoding
+///
+/// The result has precision `min(h, 12)` ([`MAX_PRECISION`]). Each non-empty bucket's count
+/// is recorded at the bucket's median-equivalent value (HdrHistogram's
+/// `medianEquivalentValue`: lowest value plus half the width), which for the layouts above is
+/// exactly perfkit's representative, so counts land in the buckets they came from. The
+/// format keeps no exact minimum, maximum or sum: the decoded histogram's are those of the
+/// representatives, each within [`relative_error`](Self::relative_error) of the true values
+/// when the layout is one of perfkit's. Layouts with a lowest discernible value above 1
+/// (coarser low buckets) or with 4–5 digits decode with the error of the coarser of the two
+/// layouts.
+///
+/// Not supported, each a typed [`HdrError`](crate::HdrError): a non-zero normalizing index
+/// offset (written only by shifted Java histograms), an integer-to-double ratio other than 1
+/// (a `DoubleHistogram`'s inner histogram), and the older V0/V1 cookies.
+///
+/// ```
+/// use perfkit_profile::Histogram;
+///
+/// let latency: Histogram = [1_200, 1_350, 9_800].into_iter().collect();
+/// let bytes = latency.to_hdr_v2(); // 2 significant digits: the same buckets
+/// let back = Histogram::from_hdr_v2(&bytes)?;
+/// assert!(back.iter().eq(latency.iter()));
+/// assert_eq!(back.len(), 3);
+/// # Ok::<(), perfkit_profile::HdrError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Histogram {
     /// Sub-bucket bits. Invariant: `precision <= MAX_PRECISION`.

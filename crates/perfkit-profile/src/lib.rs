@@ -51,6 +51,7 @@
 #![forbid(unsafe_code)]
 
 // Private modules: each item has one public path, at the crate root.
+mod hdr;
 mod histogram;
 mod registry;
 mod regression;
@@ -59,6 +60,7 @@ mod scope;
 mod stats;
 mod stopwatch;
 
+pub use hdr::HdrError;
 pub use histogram::{Bucket, DEFAULT_PRECISION, Histogram, HistogramError, MAX_PRECISION};
 pub use registry::{reset, snapshot};
 pub use regression::{

@@ -5,8 +5,10 @@
 
 use std::process::Command;
 
+use crate::flamegraph::perf;
 use crate::machine::{self, RustcInfo};
 use crate::pgo;
+use crate::system::{self, SystemTool};
 use crate::util::{self, Failure, Result, probe};
 
 /// One line of the checklist.
@@ -27,7 +29,7 @@ impl Check {
         match (&self.found, &self.fix) {
             (Ok(v), _) => format!("  ok       {:<14} {v}", self.name),
             (Err(why), Some(fix)) => format!(
-                "  MISSING  {:<14} {why} (needed by {}; install: `{fix}`)",
+                "  MISSING  {:<14} {why} (needed by {}; fix: `{fix}`)",
                 self.name, self.used_by
             ),
             (Err(why), None) => format!(
@@ -50,6 +52,25 @@ fn tool(name: &'static str, cmd: &mut Command, fix: &str, used_by: &'static str)
             .ok_or_else(|| "not found".into()),
         fix: Some(fix.into()),
         used_by,
+    }
+}
+
+/// perf: installed, and allowed to record here (the paranoid level, then a probe recording);
+/// the fix is the install command or the sysctl that allows recording.
+fn perf_check() -> Check {
+    let found = perf::find().and_then(|p| {
+        perf::check_can_record(&p)
+            .map(|how| format!("{} (records {}; {how})", p.version, perf::EVENT))
+    });
+    let (found, fix) = match found {
+        Ok(v) => (Ok(v), None),
+        Err(f) => (Err(f.message), f.fix),
+    };
+    Check {
+        name: "perf",
+        found,
+        fix,
+        used_by: "cargo xtask flamegraph",
     }
 }
 
@@ -93,6 +114,14 @@ pub fn run() -> Result<()> {
         util::cargo().args(["bloat", "--version"]),
         "cargo install cargo-bloat --locked",
         "cargo xtask bloat",
+    ));
+    checks.push(perf_check());
+    let os = system::os_release();
+    checks.push(tool(
+        "valgrind",
+        Command::new("valgrind").arg("--version"),
+        &system::install_command(&os, SystemTool::Valgrind),
+        "instruction-level profiling by hand (cachegrind, callgrind)",
     ));
     let (level, source) = machine::simd_level();
     checks.push(Check {
@@ -141,7 +170,7 @@ mod tests {
         };
         assert_eq!(
             missing.line(),
-            "  MISSING  cargo-bloat    not found (needed by cargo xtask bloat; install: `cargo install cargo-bloat --locked`)"
+            "  MISSING  cargo-bloat    not found (needed by cargo xtask bloat; fix: `cargo install cargo-bloat --locked`)"
         );
         let ok = Check {
             found: Ok("cargo-bloat 0.12.1".into()),

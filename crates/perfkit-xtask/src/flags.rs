@@ -83,8 +83,53 @@ xflags::xflags! {
             optional -n, --top n: usize
         }
 
-        /// What each command needs (rustc/LLVM; llvm-profdata for pgo, cargo-bloat for bloat)
-        /// and the SIMD level; the install command for anything missing.
+        /// Profile the target under `perf` (cpu-clock samples, stacks through frame pointers)
+        /// and draw target/perfkit/flamegraph/NAME.svg from NAME.folded; prints the functions
+        /// with the most samples of their own. A bench target runs in criterion's `--bench`
+        /// mode: give a filter and a duration after `--`, e.g. `-- sum_f32 --profile-time 5`.
+        cmd flamegraph {
+            /// This example [default: as for pgo].
+            optional --example name: String
+            /// This binary.
+            optional --bin name: String
+            /// This bench target.
+            optional --bench name: String
+            /// The package that has it [default: the one that has it].
+            optional -p, --package pkg: String
+            /// Samples per second [default: 999].
+            optional -F, --freq hz: u32
+            /// How perf walks the stack: `fp` (frame pointers: small and exact for Rust code)
+            /// or `dwarf` (copies of the stack, unwound later: also inlined functions and
+            /// callers of C code built without frame pointers) [default: fp].
+            optional --call-graph mode: String
+            /// How many functions to list [default: 10].
+            optional -n, --top n: usize
+            /// The program's arguments (after `--`).
+            repeated args: String
+        }
+
+        /// Build the target with `cargo build --timings`, copy cargo's report to
+        /// target/perfkit/timings/NAME.html and print the total time and the slowest units.
+        cmd timings {
+            /// This example [default: as for pgo].
+            optional --example name: String
+            /// This binary.
+            optional --bin name: String
+            /// The package that has it [default: the one that has it].
+            optional -p, --package pkg: String
+            /// The release profile (else dev).
+            optional --release
+            /// Build from scratch, dependencies included, in target/perfkit/timings/target
+            /// (emptied first; your target directory is left alone). Without it the build is
+            /// incremental in your target directory and times only what changed.
+            optional --clean
+            /// How many of the slowest units to list [default: 10].
+            optional -n, --top n: usize
+        }
+
+        /// What each command needs (rustc/LLVM; llvm-profdata for pgo, cargo-bloat for bloat,
+        /// perf for flamegraph; valgrind) and the SIMD level; the install command for anything
+        /// missing.
         cmd doctor {}
     }
 }
@@ -103,6 +148,32 @@ impl Pgo {
 }
 
 impl Bloat {
+    /// Its target flags.
+    #[must_use]
+    pub fn target(&self) -> TargetArgs<'_> {
+        TargetArgs {
+            example: self.example.as_deref(),
+            bin: self.bin.as_deref(),
+            bench: None,
+            package: self.package.as_deref(),
+        }
+    }
+}
+
+impl Flamegraph {
+    /// Its target flags.
+    #[must_use]
+    pub fn target(&self) -> TargetArgs<'_> {
+        TargetArgs {
+            example: self.example.as_deref(),
+            bin: self.bin.as_deref(),
+            bench: self.bench.as_deref(),
+            package: self.package.as_deref(),
+        }
+    }
+}
+
+impl Timings {
     /// Its target flags.
     #[must_use]
     pub fn target(&self) -> TargetArgs<'_> {
@@ -135,7 +206,8 @@ pub fn parse(args: Vec<String>) -> Result<std::result::Result<Perfkit, String>> 
         Ok(flags) => Ok(Ok(flags)),
         Err(e) if e.is_help() => Ok(Err(e.to_string())),
         Err(e) => {
-            let known = ["bench", "pgo", "bloat", "doctor"].contains(&command.as_str());
+            let known = ["bench", "pgo", "bloat", "flamegraph", "timings", "doctor"]
+                .contains(&command.as_str());
             Err(Failure::new(if known {
                 format!("{e} (see `cargo xtask {command} --help`)")
             } else {
@@ -225,7 +297,7 @@ mod tests {
         let Ok(Err(help)) = parse(args(&["--help"])) else {
             panic!("help")
         };
-        for c in ["bench", "pgo", "bloat", "doctor"] {
+        for c in ["bench", "pgo", "bloat", "flamegraph", "timings", "doctor"] {
             assert!(help.contains(c), "{c} in {help}");
         }
         let Ok(Err(help)) = parse(args(&["bench", "--help"])) else {

@@ -1,5 +1,7 @@
 //! perfkit's tools for any Cargo workspace: `bench` (criterion and paired benchmarks, with a
-//! report), `pgo` (profile-guided builds, measured), `bloat` (size budgets) and `doctor`.
+//! report), `pgo` (profile-guided builds, measured), `bloat` (size budgets), `flamegraph`
+//! (a `perf` profile drawn as an SVG flame graph), `timings` (`cargo build --timings`,
+//! summarised) and `doctor`.
 //!
 //! Two ways in, both working on the workspace that `cargo metadata` finds from the current
 //! directory (or `--manifest-path PATH`), with every output under its `target/perfkit/`:
@@ -18,6 +20,11 @@
 //!   with `perfkit-xtask` as its dependency and the alias
 //!   `xtask = "run --package xtask --"` in `.cargo/config.toml`.
 //!
+//! ```sh
+//! cargo xtask flamegraph --bin app -- ARGS       # target/perfkit/flamegraph/app.svg
+//! cargo xtask timings --release --clean          # target/perfkit/timings/app.html
+//! ```
+//!
 //! One module per command; `std::process::Command` for every tool, and cargo through the
 //! `CARGO` environment variable. Every failure is one line that says what is wrong and the
 //! command that fixes it, with exit code 2 ("could not run"); exit code 1 means "ran and
@@ -29,8 +36,11 @@ mod bench;
 mod bloat;
 mod doctor;
 mod flags;
+mod flamegraph;
 mod machine;
 mod pgo;
+mod system;
+mod timings;
 mod util;
 
 use std::process::ExitCode;
@@ -92,6 +102,8 @@ pub fn run(program: &str, mut args: Vec<String>) -> ExitCode {
             flags::PerfkitCmd::Bench(b) => bench::run(&b),
             flags::PerfkitCmd::Pgo(p) => pgo::run(&p),
             flags::PerfkitCmd::Bloat(b) => bloat::run(&b),
+            flags::PerfkitCmd::Flamegraph(f) => flamegraph::run(&f),
+            flags::PerfkitCmd::Timings(t) => timings::run(&t),
             flags::PerfkitCmd::Doctor(_) => doctor::run(),
         },
     };

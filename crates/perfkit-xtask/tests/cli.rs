@@ -8,6 +8,8 @@ fn cargo_perfkit(dir: &Path, args: &[&str]) -> Output {
         .arg("perfkit")
         .args(args)
         .current_dir(dir)
+        // The workspace's own target directory, whatever the caller's environment says.
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .expect("runs")
 }
@@ -77,4 +79,138 @@ fn bad_input_is_one_line_exit_2_with_the_fix() {
         "{e}"
     );
     std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+/// `tests/fixtures/hot-spin`: a workspace of its own whose binary spends its time in
+/// `perfkit_hot_spin`.
+fn hot_spin() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hot-spin")
+}
+
+/// `cargo perfkit ARGS` on the hot-spin fixture, building into a target directory of this
+/// test's own (kept between runs, so the fixture is built once).
+fn on_hot_spin(args: &[&str], target_dir: &Path) -> Output {
+    let manifest = hot_spin().join("Cargo.toml");
+    Command::new(env!("CARGO_BIN_EXE_cargo-perfkit"))
+        .arg("perfkit")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(args)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn flamegraph_without_perf_is_one_line_with_the_install_command() {
+    let tmp = std::env::temp_dir().join(format!("perfkit-noperf-{}", std::process::id()));
+    let empty_path = tmp.join("bin");
+    std::fs::create_dir_all(&empty_path).unwrap();
+    // Once with `PERF` naming a binary that does not exist, once with no perf on PATH. Both
+    // from a directory that is no workspace: perf is checked before anything else.
+    let perf_var = Command::new(env!("CARGO_BIN_EXE_cargo-perfkit"))
+        .args(["perfkit", "flamegraph", "--bin", "app"])
+        .env("PERF", "/nonexistent/perf")
+        .current_dir(&tmp)
+        .output()
+        .unwrap();
+    let no_path = Command::new(env!("CARGO_BIN_EXE_cargo-perfkit"))
+        .args(["perfkit", "flamegraph", "--bin", "app"])
+        .env_remove("PERF")
+        .env("PATH", &empty_path)
+        .current_dir(&tmp)
+        .output()
+        .unwrap();
+    for (o, what) in [
+        (perf_var, "no `/nonexistent/perf` on PATH"),
+        (no_path, "no `perf` on PATH"),
+    ] {
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert_eq!(e.trim_end().lines().count(), 1, "one line: {e}");
+        assert!(
+            e.starts_with("error: perf is not installed") && e.contains(what),
+            "{e}"
+        );
+        // The install command for this distribution (`sudo apt-get install linux-perf` on
+        // Debian), as the fix.
+        assert!(
+            e.contains("(fix: `sudo ") && e.trim_end().ends_with("`)"),
+            "{e}"
+        );
+    }
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
+
+#[test]
+#[ignore = "needs perf allowed to record: .ci/run runs it where `perf record -e cpu-clock -o /dev/null true` works"]
+fn flamegraph_names_the_hot_function() {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hot-spin");
+    let o = on_hot_spin(
+        &["flamegraph", "--bin", "hot-spin", "--", "1000"],
+        &target_dir,
+    );
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    let dir = target_dir.join("perfkit/flamegraph");
+    let svg = std::fs::read_to_string(dir.join("hot-spin.svg")).expect("the SVG");
+    assert!(svg.starts_with("<?xml") && svg.contains("</svg>"), "an SVG");
+    assert!(
+        svg.contains("hot_spin::perfkit_hot_spin ("),
+        "a frame of its own"
+    );
+    // Its stack is whole: main calls it, and std's runtime calls main.
+    let folded = std::fs::read_to_string(dir.join("hot-spin.folded")).expect("the stacks");
+    assert!(
+        folded
+            .lines()
+            .any(|l| l.contains("std::rt::lang_start_internal;")
+                && l.contains("hot_spin::main;hot_spin::perfkit_hot_spin ")),
+        "{folded}"
+    );
+    // It spins for a second; everything else takes milliseconds: it tops the list.
+    let first = out
+        .lines()
+        .skip_while(|l| !l.contains("most samples of their own"))
+        .nth(1)
+        .unwrap_or("");
+    assert!(first.ends_with(" hot_spin::perfkit_hot_spin"), "{out}");
+    assert!(
+        out.contains(&dir.join("hot-spin.svg").display().to_string()),
+        "{out}"
+    );
+}
+
+#[test]
+fn timings_copies_cargos_report_and_names_the_units() {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hot-spin-timings");
+    let o = on_hot_spin(&["timings", "--clean"], &target_dir);
+    let (out, err) = (String::from_utf8_lossy(&o.stdout), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    let report = target_dir.join("perfkit/timings/hot-spin.html");
+    let html = std::fs::read_to_string(&report).expect("the report");
+    assert!(html.contains("const UNIT_DATA"), "cargo's page");
+    assert!(
+        out.contains(&format!("timing report: {}", report.display())),
+        "{out}"
+    );
+    // A clean build compiles the one unit, and names it as cargo does.
+    assert!(out.contains("1 units compiled, 0 fresh"), "{out}");
+    let slowest = out.split("slowest units:\n").nth(1).unwrap_or("");
+    assert!(
+        slowest
+            .lines()
+            .next()
+            .unwrap_or("")
+            .ends_with(" s  hot-spin v0.1.0 hot-spin \"bin\""),
+        "{out}"
+    );
+    // Without --clean, nothing changed since: up to date, and said so.
+    let o = on_hot_spin(
+        &["timings", "--bin", "hot-spin"],
+        &target_dir.join("perfkit/timings/target"),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.contains("nothing was compiled"), "{out}");
 }

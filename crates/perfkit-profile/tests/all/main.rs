@@ -1,5 +1,6 @@
 //! Integration tests of perfkit-profile.
 
+mod hdr;
 mod histogram;
 mod registry;
 mod regression;

@@ -137,9 +137,11 @@ pub fn encode(flags: &[String]) -> String {
 }
 
 /// Outcome of one cargo build.
-pub(super) struct Built {
-    pub(super) exe: PathBuf,
-    pub(super) missing_profile_warnings: usize,
+pub struct Built {
+    /// The executable cargo reported for the target.
+    pub exe: PathBuf,
+    /// The "no profile data available for function" warnings (counted, not shown).
+    pub missing_profile_warnings: usize,
 }
 
 /// Whether the root manifest at `manifest` declares `[profile.pgo]`.
@@ -172,7 +174,7 @@ pub fn pgo_profile_config(declared: bool) -> Vec<String> {
 
 /// Builds `target` and returns its executable. Diagnostics are rendered to stderr, except the
 /// per-function "no profile data" warnings, which are only counted.
-pub(super) fn build(
+pub fn build(
     target: &BuildTarget,
     extra_config: &[String],
     profile: &str,

@@ -26,6 +26,9 @@ use std::time::Instant;
 use build::*;
 #[allow(clippy::wildcard_imports)]
 use measure::*;
+// The user's rustflags as cargo reads them, and the build that returns an executable:
+// `flamegraph` builds its target the same way.
+pub use build::{build, effective_rustflags};
 pub use profdata::find_llvm_profdata;
 #[allow(clippy::wildcard_imports)]
 use profdata::*;
