@@ -186,7 +186,11 @@ pub fn refuse(why: &str) {
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
     for line in stdin.lock().lines() {
-        if line.is_err() || writeln!(out, "error: {why}").and_then(|()| out.flush()).is_err() {
+        if line.is_err()
+            || writeln!(out, "error: {why}")
+                .and_then(|()| out.flush())
+                .is_err()
+        {
             return;
         }
     }

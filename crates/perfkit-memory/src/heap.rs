@@ -55,13 +55,12 @@
 //!
 //! Time is measured in microseconds from the start of the profile.
 
-use std::cell::Cell;
+use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 use crate::tracking::{self, Event};
@@ -92,7 +91,52 @@ static CAPTURE_DEPTH: AtomicUsize = AtomicUsize::new(DEFAULT_DEPTH + OWN_FRAMES)
 /// Whether the running profile walks frame pointers (else DWARF).
 static WALK_FRAME_POINTERS: AtomicBool = AtomicBool::new(false);
 /// The running profiler's tables.
-static STATE: Mutex<Option<Recorder>> = Mutex::new(None);
+static STATE: SpinLock = SpinLock {
+    locked: AtomicBool::new(false),
+    recorder: UnsafeCell::new(None),
+};
+
+/// The lock around the running profile's tables: one atomic swap to take, a plain release
+/// store to give back (a `Mutex` costs a second read-modify-write to release, and at one
+/// lock per allocator call that showed as a fifth of the profiler's time). Contended, it
+/// spins and then yields: the critical sections are table updates of tens of nanoseconds.
+struct SpinLock {
+    locked: AtomicBool,
+    recorder: UnsafeCell<Option<Recorder>>,
+}
+
+// SAFETY: the recorder is only reached through `Guard`, of which at most one exists at a time
+// (`lock` hands one out only after swapping `locked` from false to true, with acquire
+// ordering, and its drop stores false with release ordering), so accesses from different
+// threads are ordered one after the other.
+unsafe impl Sync for SpinLock {}
+
+/// Access to the running profile's tables while the lock is held.
+struct Guard {
+    _not_send: std::marker::PhantomData<*mut ()>,
+}
+
+impl std::ops::Deref for Guard {
+    type Target = Option<Recorder>;
+    fn deref(&self) -> &Option<Recorder> {
+        // SAFETY: this guard holds the lock (see `SpinLock`), so no other reference to the
+        // recorder exists while it lives.
+        unsafe { &*STATE.recorder.get() }
+    }
+}
+
+impl std::ops::DerefMut for Guard {
+    fn deref_mut(&mut self) -> &mut Option<Recorder> {
+        // SAFETY: as in `deref`; `&mut self` makes this the only reference through the guard.
+        unsafe { &mut *STATE.recorder.get() }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        STATE.locked.store(false, Ordering::Release);
+    }
+}
 
 thread_local! {
     /// Set while this thread is inside the profiler, whose own allocations are then only
@@ -210,7 +254,8 @@ impl ProfilerBuilder {
         };
         let file = self.write.then(|| {
             self.file.unwrap_or_else(|| {
-                std::env::var_os(FILE_ENV).map_or_else(|| PathBuf::from(DEFAULT_FILE), PathBuf::from)
+                std::env::var_os(FILE_ENV)
+                    .map_or_else(|| PathBuf::from(DEFAULT_FILE), PathBuf::from)
             })
         });
         let _busy = Busy::enter();
@@ -510,10 +555,21 @@ impl Drop for Busy {
     }
 }
 
-fn lock() -> MutexGuard<'static, Option<Recorder>> {
-    // The tables stay consistent even if a thread panicked while holding the lock (nothing
-    // in the recorder panics between two updates that must go together).
-    STATE.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock() -> Guard {
+    let mut spins = 0_u32;
+    while STATE.locked.swap(true, Ordering::Acquire) {
+        while STATE.locked.load(Ordering::Relaxed) {
+            spins += 1;
+            if spins < 64 {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+    Guard {
+        _not_send: std::marker::PhantomData,
+    }
 }
 
 /// A block allocated while recording.
@@ -521,7 +577,7 @@ fn lock() -> MutexGuard<'static, Option<Recorder>> {
 struct Live {
     site: u32,
     size: u64,
-    /// Nanoseconds from the start.
+    /// Ticks of [`clock::ticks`] from the start.
     at: u64,
 }
 
@@ -530,7 +586,8 @@ struct Live {
 struct SiteStats {
     total_blocks: u64,
     total_bytes: u64,
-    lifetimes_ns: u64,
+    /// In ticks of [`clock::ticks`].
+    lifetimes: u64,
     max_bytes: u64,
     max_blocks: u64,
     at_peak_bytes: u64,
@@ -550,7 +607,14 @@ impl Hasher for WordHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+        // A slice of integers (a stack) arrives here as its bytes: eight at a time.
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut word = [0; 8];
+            word.copy_from_slice(w);
+            self.write_u64(u64::from_ne_bytes(word));
+        }
+        for &b in words.remainder() {
             self.write_u64(u64::from(b));
         }
     }
@@ -564,12 +628,27 @@ impl Hasher for WordHasher {
 
 type Fast = BuildHasherDefault<WordHasher>;
 
+/// A 64-bit hash of a raw stack, the key of its site: two stacks are taken for the same site
+/// only if their hashes are equal, which for distinct stacks has a chance of about 2^-64 per
+/// pair (and then merges two sites' figures), and saves comparing whole stacks on every call.
+fn stack_hash(stack: &[usize]) -> u64 {
+    let mut h = WordHasher(stack.len() as u64);
+    for &ip in stack {
+        h.write_u64(ip as u64);
+    }
+    // A final mix, so the table's index bits depend on every frame.
+    let x = h.0;
+    (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 32)
+}
+
 /// The running profile's tables.
 struct Recorder {
     depth: usize,
     unwind: Unwind,
     start: Instant,
-    sites: HashMap<Box<[usize]>, u32, Fast>,
+    start_ticks: u64,
+    /// Site index by the hash of its raw stack ([`stack_hash`]).
+    sites: HashMap<u64, u32, Fast>,
     stats: Vec<SiteStats>,
     stacks: Vec<Box<[usize]>>,
     live: HashMap<usize, Live, Fast>,
@@ -592,6 +671,7 @@ impl Recorder {
             depth,
             unwind,
             start: Instant::now(),
+            start_ticks: clock::ticks(),
             sites: HashMap::default(),
             stats: Vec::new(),
             stacks: Vec::new(),
@@ -608,18 +688,19 @@ impl Recorder {
         }
     }
 
+    /// Ticks of [`clock::ticks`] since the start.
     fn now(&self) -> u64 {
-        u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        clock::ticks().wrapping_sub(self.start_ticks)
     }
 
     fn site(&mut self, stack: &[usize]) -> u32 {
-        if let Some(&s) = self.sites.get(stack) {
+        let hash = stack_hash(stack);
+        if let Some(&s) = self.sites.get(&hash) {
             return s;
         }
         let s = u32::try_from(self.stats.len()).unwrap_or(u32::MAX);
-        let key: Box<[usize]> = stack.into();
-        self.sites.insert(key.clone(), s);
-        self.stacks.push(key);
+        self.sites.insert(hash, s);
+        self.stacks.push(stack.into());
         self.stats.push(SiteStats::default());
         s
     }
@@ -680,7 +761,7 @@ impl Recorder {
         let st = &mut self.stats[block.site as usize];
         st.blocks -= 1;
         st.bytes -= block.size;
-        st.lifetimes_ns += now.saturating_sub(block.at);
+        st.lifetimes += now.saturating_sub(block.at);
         self.blocks -= 1;
         self.bytes -= block.size;
     }
@@ -688,8 +769,17 @@ impl Recorder {
     fn finish(mut self) -> HeapProfile {
         self.leave_peak();
         let end = self.now();
+        // Ticks to microseconds, from the profile's length in both.
+        let elapsed_us = self.start.elapsed().as_secs_f64() * 1e6;
+        let us = |ticks: u64| {
+            if end == 0 {
+                0
+            } else {
+                (ticks as f64 * elapsed_us / end as f64) as u64
+            }
+        };
         for block in self.live.values() {
-            self.stats[block.site as usize].lifetimes_ns += end.saturating_sub(block.at);
+            self.stats[block.site as usize].lifetimes += end.saturating_sub(block.at);
         }
         let names = symbolize(&self.stacks);
         let mut merged: HashMap<Vec<String>, Site> = HashMap::new();
@@ -701,7 +791,7 @@ impl Recorder {
             });
             site.total_blocks += st.total_blocks;
             site.total_bytes += st.total_bytes;
-            site.total_lifetime_us += st.lifetimes_ns / 1000;
+            site.total_lifetime_us += us(st.lifetimes);
             site.max_bytes += st.max_bytes;
             site.max_blocks += st.max_blocks;
             site.at_peak_bytes += st.at_peak_bytes;
@@ -722,8 +812,8 @@ impl Recorder {
             total_bytes: self.total_bytes,
             peak_bytes: self.peak_bytes,
             peak_blocks: self.peak_blocks,
-            peak_time_us: self.peak_at / 1000,
-            end_time_us: end / 1000,
+            peak_time_us: us(self.peak_at),
+            end_time_us: us(end),
             unwind: self.unwind,
             file: None,
         }
@@ -831,6 +921,31 @@ fn frame_pointers_work() -> bool {
     n == 1 && out[0] > here && out[0] < here + 1024
 }
 
+/// A cheap monotonic tick count for the blocks' lifetimes, converted to microseconds once at
+/// the end (by the profile's length in ticks and in `Instant` time): the time-stamp counter on
+/// x86-64 (invariant on the CPUs that run this: constant rate, not stopped when idle), a
+/// reading of `Instant` elsewhere. Reading `Instant` on every allocator call cost more than
+/// the rest of the bookkeeping here.
+mod clock {
+    #[cfg(target_arch = "x86_64")]
+    #[inline]
+    pub(super) fn ticks() -> u64 {
+        // SAFETY: `rdtsc` exists on every x86-64 CPU and only reads the time-stamp counter.
+        #[allow(unused_unsafe)]
+        unsafe {
+            core::arch::x86_64::_rdtsc()
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline]
+    pub(super) fn ticks() -> u64 {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        let start = *START.get_or_init(std::time::Instant::now);
+        u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
 // ---- symbols ----
 
 /// One symbolized return address: its frames, innermost (inlined) first.
@@ -909,7 +1024,10 @@ fn trimmed(stack: &[usize], names: &HashMap<usize, Vec<String>>, depth: usize) -
 
 // ---- the frame-pointer walk ----
 
-#[cfg(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 mod fp {
     use std::cell::Cell;
 
@@ -961,7 +1079,10 @@ mod fp {
         let mut fp = frame_pointer();
         let mut n = 0;
         while n < out.len() {
-            if fp < low || fp % std::mem::align_of::<usize>() != 0 || fp > high.saturating_sub(16) {
+            if fp < low
+                || !fp.is_multiple_of(std::mem::align_of::<usize>())
+                || fp > high.saturating_sub(16)
+            {
                 break;
             }
             // SAFETY: `fp..fp + 16` lies inside this thread's stack (checked just above), which
@@ -985,7 +1106,10 @@ mod fp {
     }
 }
 
-#[cfg(not(all(target_os = "linux", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+#[cfg(not(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
 mod fp {
     /// No frame-pointer walk on this target: nothing is captured this way.
     pub(super) fn walk(_out: &mut [usize]) -> usize {

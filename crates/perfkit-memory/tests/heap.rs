@@ -88,7 +88,10 @@ fn known_sites_exact_counts_and_the_viewer_format() {
         (small_site.total_blocks, small_site.total_bytes),
         (2000, 2000 * 16)
     );
-    assert_eq!((small_site.at_peak_blocks, small_site.at_end_blocks), (0, 0));
+    assert_eq!(
+        (small_site.at_peak_blocks, small_site.at_end_blocks),
+        (0, 0)
+    );
     let leaked = profile
         .sites
         .iter()
@@ -110,8 +113,8 @@ fn known_sites_exact_counts_and_the_viewer_format() {
 
     // The file has every field DHAT's viewer (dh_view.js, `buildTree` and `checkPP`) reads,
     // with its type.
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
-        .expect("the file is JSON");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).expect("the file is JSON");
     assert_eq!(json["dhatFileVersion"], 2);
     for key in ["mode", "verb", "tu", "Mtu", "cmd"] {
         assert!(json[key].is_string(), "{key}");
@@ -143,7 +146,13 @@ fn known_sites_exact_counts_and_the_viewer_format() {
         assert!(seen.insert(fs.clone()), "duplicate stack {fs:?}");
     }
     let top_pp = &pps[0];
-    assert_eq!((number(top_pp, "tbk"), number(top_pp, "tb")), (500, 128_000));
-    assert_eq!((number(top_pp, "gbk"), number(top_pp, "gb")), (500, 128_000));
+    assert_eq!(
+        (number(top_pp, "tbk"), number(top_pp, "tb")),
+        (500, 128_000)
+    );
+    assert_eq!(
+        (number(top_pp, "gbk"), number(top_pp, "gb")),
+        (500, 128_000)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

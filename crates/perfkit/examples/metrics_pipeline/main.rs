@@ -49,7 +49,8 @@ OPTIONS:
     --input FILE         read the frame stream from FILE instead of generating it; frames that
                          are corrupt or truncated are reported with their byte offset and skipped
     --write-input FILE   write the generated input to FILE (then run as usual)
-    --variant NAME       run one row only (for PGO training and profiling)
+    --variant NAME       run one row only (for PGO training and profiling; built with the
+                         `heap-profile` feature, the rows run under a heap profile)
     --json               print the table as JSON instead of text
     -h, --help           this text
 
@@ -342,6 +343,12 @@ fn main() -> ExitCode {
             perfkit::simd::Level::detected().name()
         );
     }
+    // Built with the `heap-profile` feature (`cargo xtask heap --example metrics_pipeline --
+    // --variant NAME`), the rows run under a heap profile: where their allocations come from,
+    // written for DHAT's viewer when the profiler drops at the end of `main`. The input above is
+    // not part of it.
+    #[cfg(feature = "heap-profile")]
+    let _heap = perfkit::memory::heap::Profiler::start();
     let mut results = Vec::new();
     for row in ROWS {
         if opts.variant.as_deref().is_some_and(|v| v != row.name) {
