@@ -59,6 +59,7 @@ mod report;
 mod scope;
 mod stats;
 mod stopwatch;
+mod trace;
 
 pub use hdr::HdrError;
 pub use histogram::{Bucket, DEFAULT_PRECISION, Histogram, HistogramError, MAX_PRECISION};
@@ -70,6 +71,7 @@ pub use report::{format_nanos, report, report_string};
 pub use scope::{ScopeGuard, record};
 pub use stats::{ScopeStats, Snapshot};
 pub use stopwatch::{Stopwatch, nanos, time};
+pub use trace::{Trace, TraceData, TraceError, TraceEvent, TraceThread};
 
 /// Items the [`profile!`] macro expands to. Not a public API.
 #[doc(hidden)]

@@ -20,12 +20,17 @@ use std::time::{Duration, Instant};
 
 use crate::registry::{Owned, record_detached};
 use crate::stopwatch::nanos;
+use crate::trace::{self, Token};
 
 /// Times the rest of the enclosing block as the scope `name` (a `&'static str`).
 ///
 /// `profile!("name");` starts a [`ScopeGuard`] bound to a hidden local, so it records when
 /// the block ends (including by `?`, `return` or unwinding). `profile!("name", expr)`
 /// times just `expr` and returns its value.
+///
+/// While a [`Trace`](crate::Trace) is recording, each scope is also recorded as a timed
+/// event with its place in the thread's stack of scopes. When no trace is running, that
+/// costs one relaxed atomic load per scope.
 ///
 /// ```
 /// use perfkit_profile::{profile, snapshot};
@@ -42,6 +47,23 @@ use crate::stopwatch::nanos;
 /// assert!(snap.get("doc/parse").is_some_and(|s| s.count() >= 1));
 /// assert!(snap.get("doc/double").is_some_and(|s| s.count() >= 1));
 /// ```
+///
+/// # Compiling it out
+///
+/// Built with `--cfg perfkit_profile_disabled` (for instance
+/// `RUSTFLAGS="--cfg perfkit_profile_disabled" cargo build --release`), `profile!` expands
+/// to no code at all: no clock read, no thread-local, no trace check. `profile!(name, expr)`
+/// becomes `expr`. The name is still type-checked as a `&'static str` (inside a closure that
+/// is never called, so it is not evaluated), so code that builds one way builds the other.
+/// [`ScopeGuard::new`], [`record`](crate::record()) and everything else keep working: only
+/// the macro's call sites disappear.
+///
+/// The name must be a `&'static str` either way:
+///
+/// ```compile_fail
+/// perfkit_profile::profile!(42); // error: expected `&str`, found integer
+/// ```
+#[cfg(not(perfkit_profile_disabled))]
 #[macro_export]
 macro_rules! profile {
     ($name:expr) => {
@@ -55,6 +77,47 @@ macro_rules! profile {
     };
     ($name:expr, $body:expr) => {{
         $crate::profile!($name);
+        $body
+    }};
+}
+
+/// Times the rest of the enclosing block as the scope `name` (a `&'static str`).
+///
+/// This build has `--cfg perfkit_profile_disabled`: `profile!` expands to no code (the name
+/// is type-checked, not evaluated) and `profile!(name, expr)` to `expr`.
+///
+/// ```
+/// let v = perfkit_profile::profile!("doc/disabled", 6 * 7);
+/// assert_eq!(v, 42);
+/// ```
+#[cfg(perfkit_profile_disabled)]
+#[macro_export]
+macro_rules! profile {
+    ($name:expr) => {
+        $crate::__profile_disabled!($name)
+    };
+    ($name:expr, $body:expr) => {
+        $crate::__profile_disabled!($name, $body)
+    };
+}
+
+/// What [`profile!`](crate::profile) expands to under `--cfg perfkit_profile_disabled`,
+/// available in every build so its tests run in every build. Not a public API.
+///
+/// The name is type-checked as a `&'static str` and never evaluated:
+///
+/// ```compile_fail
+/// perfkit_profile::__profile_disabled!(42); // error: expected `&str`, found integer
+/// ```
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __profile_disabled {
+    ($name:expr) => {
+        // A closure that is never called: `$name` is type-checked, no code is generated.
+        let _ = || -> &'static str { $name };
+    };
+    ($name:expr, $body:expr) => {{
+        let _ = || -> &'static str { $name };
         $body
     }};
 }
@@ -84,21 +147,38 @@ impl Default for SiteSlot {
 #[doc(hidden)]
 #[inline]
 pub fn enter_site(name: &'static str, site: &'static LocalKey<SiteSlot>) -> ScopeGuard {
+    // Before the clock read, so the trace's bookkeeping is not part of the measured time.
+    let trace = trace::enter(name);
     ScopeGuard {
         name,
         site: Some(site),
+        trace,
         start: Instant::now(),
     }
 }
 
 /// Measures from its creation to its drop and records the time under its scope name.
 ///
-/// Usually made by [`profile!`](crate::profile).
+/// Usually made by [`profile!`](crate::profile). While a [`Trace`](crate::Trace) records,
+/// a guard made on a thread is also traced there (one made by [`profile!`](crate::profile) or by
+/// [`new`](Self::new) alike); dropped on another thread, it records its time but no trace
+/// event.
+///
+/// ```
+/// use perfkit_profile::{ScopeGuard, snapshot};
+///
+/// let guard = ScopeGuard::new("doc/guard");
+/// assert_eq!(guard.name(), "doc/guard");
+/// drop(guard); // records now
+/// assert!(snapshot().get("doc/guard").is_some_and(|s| s.count() >= 1));
+/// ```
 #[must_use = "the guard measures until it is dropped: bind it with `let _guard = ...`"]
 #[derive(Debug)]
 pub struct ScopeGuard {
     name: &'static str,
     site: Option<&'static LocalKey<SiteSlot>>,
+    /// The open trace event, when a trace was recording as the guard started.
+    trace: Option<Token>,
     start: Instant,
 }
 
@@ -106,9 +186,11 @@ impl ScopeGuard {
     /// Starts timing the scope `name` now (the slot is found by name when it drops).
     #[inline]
     pub fn new(name: &'static str) -> Self {
+        let trace = trace::enter(name);
         Self {
             name,
             site: None,
+            trace,
             start: Instant::now(),
         }
     }
@@ -133,6 +215,9 @@ impl Drop for ScopeGuard {
         match self.site {
             Some(site) => record_at_site(site, self.name, ns),
             None => record(self.name, ns),
+        }
+        if let Some(token) = self.trace {
+            trace::exit(token, self.start, ns);
         }
     }
 }

@@ -1,11 +1,15 @@
 //! Integration tests of perfkit-profile.
 
+mod disabled;
 mod hdr;
 mod histogram;
+#[cfg(not(perfkit_profile_disabled))]
 mod registry;
 mod regression;
 #[cfg(feature = "serde")]
 mod serde;
+#[cfg(not(perfkit_profile_disabled))]
+mod trace;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
