@@ -2,6 +2,8 @@
 //!
 //! A test binary of its own: it installs the tracking allocator as its `#[global_allocator]`,
 //! and a process records one heap profile at a time, so everything runs in one test.
+// Each box is one allocation at a known site: the point of the test.
+#![allow(clippy::vec_box)]
 
 use std::alloc::System;
 use std::hint::black_box;
