@@ -7,11 +7,17 @@
 //!   the calling thread's own buffer — no lock, no allocation, no shared cache line on the
 //!   hot path ([`snapshot`] explains how). [`snapshot`] gathers every thread's
 //!   data on demand, including threads that have exited; [`report()`] prints it as a table of
-//!   count / total / mean / p50 / p99 / max per scope.
+//!   count / total / mean / p50 / p99 / max per scope. A [`Trace`] records the scopes as
+//!   timed, nested events on demand (Chrome trace-event JSON for Perfetto, folded stacks for
+//!   flame graphs); with none running, a scope pays one relaxed atomic load for it. Built
+//!   with `--cfg perfkit_profile_disabled`, `profile!` compiles to nothing
+//!   ([`profile!`] explains).
 //! - **[`Histogram`].** Log-linear buckets (HdrHistogram's layout): constant memory, no
 //!   allocation per [`record`](Histogram::record), and percentiles within a documented
 //!   relative error (≤ 0.39% at the default precision; [`Histogram`] explains the layout).
-//!   Use it directly for a latency distribution you own, e.g. per-batch latency.
+//!   Use it directly for a latency distribution you own, e.g. per-batch latency. It reads
+//!   and writes HdrHistogram's V2 encoding ([`Histogram::to_hdr_v2`]), bucket for bucket
+//!   at the default precision, so it interoperates with every HdrHistogram implementation.
 //! - **[`RegressionDetector`].** Compares a new median (with its confidence interval) to a
 //!   baseline and says [`Improved`](Verdict::Improved), [`Regressed`](Verdict::Regressed) or
 //!   [`NoChange`](Verdict::NoChange): a change counts only beyond the threshold (2% by

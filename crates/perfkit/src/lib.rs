@@ -9,8 +9,9 @@
 //! The members' own optional features are forwarded under the same names, each reaching
 //! every enabled member that has it: `std` (default; std's CPU detection and the
 //! `PERFKIT_SIMD` override in simd, encoding and layout), `derive` (default; `#[derive(Soa)]`
-//! and `#[derive(Layout)]`), `mimalloc` (default; `perfkit::memory::MiMalloc`), `serde`, and
-//! `heap-profile` (`perfkit::memory::heap`: heap profiles for DHAT's viewer).
+//! and `#[derive(Layout)]`), `mimalloc` (default; `perfkit::memory::MiMalloc`), `serde`,
+//! `heap-profile` (`perfkit::memory::heap`: heap profiles for DHAT's viewer), and `deflate`
+//! (HdrHistogram's compressed V2 + DEFLATE encoding of `perfkit::profile::Histogram`).
 //!
 //! ```
 //! use perfkit::prelude::*;
