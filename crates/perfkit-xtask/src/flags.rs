@@ -41,6 +41,13 @@ xflags::xflags! {
             optional --allow-dirty
             /// Do not run anything: report every result already under target/criterion.
             optional --no-run
+            /// Count instructions instead of timing: each criterion benchmark's routine runs
+            /// once under valgrind's callgrind (target/perfkit/bench/icount.md and .json);
+            /// with --save/--baseline the counts are kept and compared exactly [threshold
+            /// default: 1].
+            optional --icount
+            /// With --icount: simulate the caches too (L1 and last-level misses; slower).
+            optional --cache
         }
 
         /// Build a profile-guided optimized binary, train it on its workload (TRAIN_ARGS; a
@@ -103,6 +110,24 @@ xflags::xflags! {
             /// callers of C code built without frame pointers) [default: fp].
             optional --call-graph mode: String
             /// How many functions to list [default: 10].
+            optional -n, --top n: usize
+            /// The program's arguments (after `--`).
+            repeated args: String
+        }
+
+        /// Run the target with a heap profile (the package's `heap-profile` feature, frame
+        /// pointers, symbols): its `perfkit_memory::heap::Profiler` writes
+        /// target/perfkit/heap/NAME.dhat-heap.json for DHAT's viewer; prints the top sites.
+        cmd heap {
+            /// This example [default: as for pgo].
+            optional --example name: String
+            /// This binary.
+            optional --bin name: String
+            /// This bench target.
+            optional --bench name: String
+            /// The package that has it [default: the one that has it].
+            optional -p, --package pkg: String
+            /// How many sites to list [default: 10].
             optional -n, --top n: usize
             /// The program's arguments (after `--`).
             repeated args: String
@@ -173,6 +198,19 @@ impl Flamegraph {
     }
 }
 
+impl Heap {
+    /// Its target flags.
+    #[must_use]
+    pub fn target(&self) -> TargetArgs<'_> {
+        TargetArgs {
+            example: self.example.as_deref(),
+            bin: self.bin.as_deref(),
+            bench: self.bench.as_deref(),
+            package: self.package.as_deref(),
+        }
+    }
+}
+
 impl Timings {
     /// Its target flags.
     #[must_use]
@@ -206,8 +244,16 @@ pub fn parse(args: Vec<String>) -> Result<std::result::Result<Perfkit, String>> 
         Ok(flags) => Ok(Ok(flags)),
         Err(e) if e.is_help() => Ok(Err(e.to_string())),
         Err(e) => {
-            let known = ["bench", "pgo", "bloat", "flamegraph", "timings", "doctor"]
-                .contains(&command.as_str());
+            let known = [
+                "bench",
+                "pgo",
+                "bloat",
+                "flamegraph",
+                "heap",
+                "timings",
+                "doctor",
+            ]
+            .contains(&command.as_str());
             Err(Failure::new(if known {
                 format!("{e} (see `cargo xtask {command} --help`)")
             } else {
@@ -297,7 +343,15 @@ mod tests {
         let Ok(Err(help)) = parse(args(&["--help"])) else {
             panic!("help")
         };
-        for c in ["bench", "pgo", "bloat", "flamegraph", "timings", "doctor"] {
+        for c in [
+            "bench",
+            "pgo",
+            "bloat",
+            "flamegraph",
+            "heap",
+            "timings",
+            "doctor",
+        ] {
             assert!(help.contains(c), "{c} in {help}");
         }
         let Ok(Err(help)) = parse(args(&["bench", "--help"])) else {

@@ -37,6 +37,7 @@ mod bloat;
 mod doctor;
 mod flags;
 mod flamegraph;
+mod heap;
 mod machine;
 mod pgo;
 mod system;
@@ -103,6 +104,7 @@ pub fn run(program: &str, mut args: Vec<String>) -> ExitCode {
             flags::PerfkitCmd::Pgo(p) => pgo::run(&p),
             flags::PerfkitCmd::Bloat(b) => bloat::run(&b),
             flags::PerfkitCmd::Flamegraph(f) => flamegraph::run(&f),
+            flags::PerfkitCmd::Heap(h) => heap::run(&h),
             flags::PerfkitCmd::Timings(t) => timings::run(&t),
             flags::PerfkitCmd::Doctor(_) => doctor::run(),
         },

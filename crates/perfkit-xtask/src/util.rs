@@ -288,6 +288,9 @@ pub struct Package {
     pub targets: Vec<Target>,
     /// Its Cargo.toml.
     pub manifest_path: PathBuf,
+    /// Its `[features]`.
+    #[serde(default)]
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// One build target of a package.
@@ -570,6 +573,7 @@ mod tests {
         let pkg = |name: &str, targets: &[(&str, &str)]| Package {
             name: name.into(),
             manifest_path: format!("/w/{name}/Cargo.toml").into(),
+            features: Default::default(),
             targets: targets
                 .iter()
                 .map(|(n, k)| Target {

@@ -214,3 +214,68 @@ fn timings_copies_cargos_report_and_names_the_units() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(out.contains("nothing was compiled"), "{out}");
 }
+
+/// `cargo perfkit ARGS` on the icount-loop fixture (its bench turns a three-instruction loop
+/// `turns` times), building into a target directory of this test's own.
+fn on_icount_loop(args: &[&str], turns: u64, target_dir: &Path) -> Output {
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/icount-loop/Cargo.toml");
+    Command::new(env!("CARGO_BIN_EXE_cargo-perfkit"))
+        .arg("perfkit")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .args(args)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("ICOUNT_LOOP_N", turns.to_string())
+        .output()
+        .expect("runs")
+}
+
+/// The instruction count `bench --icount` wrote for the fixture's one benchmark.
+fn spin_count(target_dir: &Path) -> u64 {
+    let json =
+        std::fs::read_to_string(target_dir.join("perfkit/bench/icount.json")).expect("icount.json");
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["benchmarks"][0]["id"], "spin", "{v}");
+    v["benchmarks"][0]["instructions"]
+        .as_u64()
+        .expect("a count")
+}
+
+#[test]
+#[ignore = "needs valgrind: .ci/run runs it where valgrind is installed"]
+fn icount_is_exact_repeatable_and_compared_against_a_baseline() {
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("icount-loop");
+    let run = |args: &[&str], turns| {
+        let o = on_icount_loop(args, turns, &target_dir);
+        (o.status.code(), stderr(&o))
+    };
+    let (code, err) = run(&["bench", "--icount", "--save", "base"], 100);
+    assert_eq!(code, Some(0), "{err}");
+    let first = spin_count(&target_dir);
+    let (code, err) = run(&["bench", "--icount"], 100);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(spin_count(&target_dir), first, "two runs, one count");
+    if cfg!(target_arch = "x86_64") {
+        // One more turn of the loop: its three instructions, nothing else.
+        let (code, err) = run(&["bench", "--icount"], 101);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(spin_count(&target_dir), first + 3);
+        // The count is the routine's (100 turns and a call) and criterion's few instructions
+        // around it, not its clock reads (about 240 instructions here).
+        assert!(
+            (300..300 + 80).contains(&first),
+            "{first} instructions for 100 turns"
+        );
+    }
+    // Against the baseline: unchanged passes; 20 more turns (+60 instructions, far past 1%)
+    // is a regression named with its counts, exit code 1.
+    let (code, err) = run(&["bench", "--icount", "--baseline", "base"], 100);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run(&["bench", "--icount", "--baseline", "base"], 120);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("spin (") && err.contains("regression"),
+        "{err}"
+    );
+}

@@ -215,7 +215,7 @@ fn overlay(repo: &Path, wt: &Path, commit: &str, scratch: &Path) -> Result<usize
 /// Builds `targets` of the workspace in `ws_dir` (`cargo bench --no-run`, run there, so the
 /// config files it finds are the workspace's own) into `target_dir`, and copies each bench
 /// executable to `bin_dir`; returns the copies.
-fn build(
+pub(super) fn build(
     ws_dir: &Path,
     target_dir: &Path,
     bin_dir: &Path,

@@ -5,6 +5,7 @@
 mod baseline;
 mod compare;
 pub(crate) mod criterion;
+mod icount;
 mod paired;
 pub(crate) mod render;
 pub(crate) mod report;
@@ -98,6 +99,33 @@ pub fn run(p: &Bench) -> Result<()> {
     };
     let ws = Workspace::load()?;
     let out = ws.out_dir("bench");
+    if p.cache && !p.icount {
+        return Err(Failure::new(
+            "`--cache` goes with `--icount` (see `cargo xtask bench --help`)",
+        ));
+    }
+    if p.icount {
+        flags::exclusive("bench", &[("--icount", true), ("--compare", compare)])?;
+        flags::exclusive("bench", &[("--icount", true), ("--no-run", p.no_run)])?;
+        flags::exclusive("bench", &[("--icount", true), ("--quick", quick)])?;
+        flags::exclusive("bench", &[("--icount", true), ("--format", bmf)])?;
+        let icount_baseline = |name: &str| -> Result<PathBuf> {
+            Ok(baseline_path(&out, name)?.with_extension("icount.json"))
+        };
+        let settings = icount::Settings {
+            targets: targets::select(&ws, p.package.as_deref(), p.bench.as_deref())?,
+            filter: filter.as_deref(),
+            cache: p.cache,
+            save: p.save.as_deref().map(icount_baseline).transpose()?,
+            baseline: p
+                .baseline
+                .as_deref()
+                .map(|n| icount_baseline(n).map(|path| (n.to_string(), path)))
+                .transpose()?,
+            threshold_pct: p.threshold.unwrap_or(icount::DEFAULT_THRESHOLD_PCT),
+        };
+        return icount::run(&ws, &out, &settings);
+    }
     if let Some(rev) = p.compare.as_deref() {
         let targets = targets::select(&ws, p.package.as_deref(), p.bench.as_deref())?;
         let settings = compare::Settings {

@@ -76,7 +76,7 @@ pub fn program_args(target: &BuildTarget, args: &[String]) -> Vec<String> {
 
 /// Where the program runs: a bench in its package's directory (as `cargo bench` runs it),
 /// anything else in the current directory (as `cargo run` does).
-fn program_dir(ws: &Workspace, target: &BuildTarget) -> Result<PathBuf> {
+pub fn program_dir(ws: &Workspace, target: &BuildTarget) -> Result<PathBuf> {
     if target.kind == "bench"
         && let Some(dir) = ws
             .package(&target.package)
