@@ -979,8 +979,25 @@ fn symbolize(stacks: &[Box<[usize]>]) -> HashMap<usize, Vec<String>> {
 }
 
 /// Whether a frame belongs to the allocator (the `GlobalAlloc` shims, the tracking
-/// allocator, this profiler, the unwinder).
+/// allocator, this profiler, the unwinder): by its function's path, or, for inlined frames,
+/// whose names debug info gives without their path, by its source file.
 fn is_allocator_frame(frame: &str) -> bool {
+    let file = frame
+        .rsplit_once(" (")
+        .map_or("", |(_, location)| location.rsplit_once(':').map_or(location, |(f, _)| f));
+    let file = file.rsplit_once(':').map_or(file, |(f, _)| f);
+    let allocator_files = [
+        "perfkit-memory/src/tracking.rs",
+        "perfkit-memory/src/heap.rs",
+        "/library/alloc/src/alloc.rs",
+        "/library/std/src/alloc.rs",
+        "/library/core/src/alloc/global.rs",
+        "/library/std/src/thread/local.rs",
+        "/src/backtrace/",
+    ];
+    if allocator_files.iter().any(|a| file.contains(a)) {
+        return true;
+    }
     let f = frame_function(frame);
     let f = f.strip_prefix('<').unwrap_or(f);
     [
@@ -1009,8 +1026,8 @@ fn trimmed(stack: &[usize], names: &HashMap<usize, Vec<String>>, depth: usize) -
     let all: Vec<&String> = stack.iter().flat_map(|ip| &names[ip]).collect();
     let first_user = all
         .iter()
-        .rposition(|f| is_allocator_frame(f))
-        .map_or(0, |i| i + 1);
+        .position(|f| !is_allocator_frame(f))
+        .unwrap_or(all.len());
     let mut frames: Vec<String> = all[first_user..]
         .iter()
         .take(depth)

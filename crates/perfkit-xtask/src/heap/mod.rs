@@ -87,9 +87,9 @@ fn function(frame: &str) -> &str {
     f.rsplit_once(" (").map_or(f, |(name, _)| name)
 }
 
-/// The first frame of the program's own code: not the standard library's.
-#[must_use]
-pub fn first_own_frame(frames: &[String]) -> Option<&str> {
+/// Whether a frame is the standard library's: by its path, or (inlined frames, named without
+/// their path) by its source file under rustc's `library/`.
+fn is_std(frame: &str) -> bool {
     let std = [
         "alloc::",
         "core::",
@@ -99,11 +99,18 @@ pub fn first_own_frame(frames: &[String]) -> Option<&str> {
         "<std::",
         "hashbrown::",
     ];
+    let f = function(frame);
+    std.iter().any(|s| f.starts_with(s)) || frame.contains("/library/")
+}
+
+/// The first frame of the program's own code: not the standard library's.
+#[must_use]
+pub fn first_own_frame(frames: &[String]) -> Option<&str> {
     frames
         .iter()
+        .find(|f| !is_std(f))
+        .or_else(|| frames.first())
         .map(|f| function(f))
-        .find(|f| !std.iter().any(|s| f.starts_with(s)))
-        .or_else(|| frames.first().map(|f| function(f)))
 }
 
 /// The top-`n` table as printed.
@@ -243,7 +250,7 @@ mod tests {
 {"tb":100,"tbk":1,"tl":3,"mb":100,"mbk":1,"gb":100,"gbk":1,"eb":0,"ebk":0,"fs":[1,3]},
 {"tb":4096,"tbk":4,"tl":3,"mb":4096,"mbk":4,"gb":0,"gbk":0,"eb":1024,"ebk":1,"fs":[2,3]}
 ],"ftbl":["[root]",
-"0x1: alloc::raw_vec::RawVec<T>::grow_one (raw_vec.rs:1:1)",
+"0x1: grow_one (/rustc/x/library/alloc/src/raw_vec.rs:1:1)",
 "0x2: app::parse (src/main.rs:9:5)",
 "0x3: app::main (src/main.rs:2:1)"]}"#;
 
