@@ -982,9 +982,9 @@ fn symbolize(stacks: &[Box<[usize]>]) -> HashMap<usize, Vec<String>> {
 /// allocator, this profiler, the unwinder): by its function's path, or, for inlined frames,
 /// whose names debug info gives without their path, by its source file.
 fn is_allocator_frame(frame: &str) -> bool {
-    let file = frame
-        .rsplit_once(" (")
-        .map_or("", |(_, location)| location.rsplit_once(':').map_or(location, |(f, _)| f));
+    let file = frame.rsplit_once(" (").map_or("", |(_, location)| {
+        location.rsplit_once(':').map_or(location, |(f, _)| f)
+    });
     let file = file.rsplit_once(':').map_or(file, |(f, _)| f);
     let allocator_files = [
         "perfkit-memory/src/tracking.rs",
