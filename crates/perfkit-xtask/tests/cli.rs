@@ -87,18 +87,23 @@ fn hot_spin() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hot-spin")
 }
 
-/// `cargo perfkit ARGS` on the hot-spin fixture, building into a target directory of this
-/// test's own (kept between runs, so the fixture is built once).
-fn on_hot_spin(args: &[&str], target_dir: &Path) -> Output {
-    let manifest = hot_spin().join("Cargo.toml");
+/// `cargo perfkit ARGS` on the fixture workspace at `dir`, with `envs`, building into a target
+/// directory of the test's own (kept between runs, so the fixture is built once).
+fn on_fixture(dir: &Path, args: &[&str], target_dir: &Path, envs: &[(&str, String)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cargo-perfkit"))
         .arg("perfkit")
         .arg("--manifest-path")
-        .arg(&manifest)
+        .arg(dir.join("Cargo.toml"))
         .args(args)
         .env("CARGO_TARGET_DIR", target_dir)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("runs")
+}
+
+/// `cargo perfkit ARGS` on the hot-spin fixture.
+fn on_hot_spin(args: &[&str], target_dir: &Path) -> Output {
+    on_fixture(&hot_spin(), args, target_dir, &[])
 }
 
 #[test]
@@ -218,17 +223,13 @@ fn timings_copies_cargos_report_and_names_the_units() {
 /// `cargo perfkit ARGS` on the icount-loop fixture (its bench turns a three-instruction loop
 /// `turns` times), building into a target directory of this test's own.
 fn on_icount_loop(args: &[&str], turns: u64, target_dir: &Path) -> Output {
-    let manifest =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/icount-loop/Cargo.toml");
-    Command::new(env!("CARGO_BIN_EXE_cargo-perfkit"))
-        .arg("perfkit")
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .args(args)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env("ICOUNT_LOOP_N", turns.to_string())
-        .output()
-        .expect("runs")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/icount-loop");
+    on_fixture(
+        &dir,
+        args,
+        target_dir,
+        &[("ICOUNT_LOOP_N", turns.to_string())],
+    )
 }
 
 /// The instruction count `bench --icount` wrote for the fixture's one benchmark.
