@@ -604,7 +604,9 @@ struct WordHasher(u64);
 
 impl Hasher for WordHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits of an aligned address's product zero, and the
+        // table indexes by the low bits: fold the high half in.
+        self.0 ^ (self.0 >> 32)
     }
     fn write(&mut self, bytes: &[u8]) {
         // A slice of integers (a stack) arrives here as its bytes: eight at a time.
@@ -632,13 +634,20 @@ type Fast = BuildHasherDefault<WordHasher>;
 /// only if their hashes are equal, which for distinct stacks has a chance of about 2^-64 per
 /// pair (and then merges two sites' figures), and saves comparing whole stacks on every call.
 fn stack_hash(stack: &[usize]) -> u64 {
-    let mut h = WordHasher(stack.len() as u64);
-    for &ip in stack {
-        h.write_u64(ip as u64);
+    // Each frame multiplied and rotated by its position, then summed: the multiplies are
+    // independent (a chain of rotate-xor-multiply steps over twenty frames cost more than
+    // the rest of the bookkeeping), and a frame's position changes its contribution.
+    let mut h = (stack.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for (i, &ip) in stack.iter().enumerate() {
+        h = h.wrapping_add(
+            (ip as u64)
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+                .rotate_left(i as u32 * 7),
+        );
     }
     // A final mix, so the table's index bits depend on every frame.
-    let x = h.0;
-    (x ^ (x >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (x >> 32)
+    let x = (h ^ (h >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x ^ (x >> 32)
 }
 
 /// The running profile's tables.
