@@ -15,13 +15,13 @@
 //! Every row runs under perfkit's tracking allocator, which is where the allocation columns
 //! come from. The rows before "arena" allocate from the system allocator, the rows from
 //! "arena" on from mimalloc (see `alloc.rs`), as the table's story goes. The wire format and the rules every row follows are in
-//! `model.rs`; the rows are in `variants.rs`.
+//! `model.rs`; the rows are in `rows/`, one file per row.
 
 mod alloc;
 mod model;
+mod rows;
 #[cfg(test)]
 mod tests;
-mod variants;
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -30,7 +30,7 @@ use perfkit::memory::tracking::{self, TrackingAllocator};
 use perfkit::profile::Histogram;
 
 use model::{Problem, Sink, Walker};
-use variants::ROWS;
+use rows::ROWS;
 
 #[global_allocator]
 static ALLOC: TrackingAllocator<alloc::Switch> = TrackingAllocator::new(alloc::Switch);
@@ -142,7 +142,7 @@ impl RowResult {
 /// Runs one row over the whole input, timing each frame (parse, CRC check and aggregation).
 /// `frames` is the number of frames in the input: allocations made after the first half of
 /// them count as steady-state allocations.
-fn run_row(row: &variants::RowSpec, input: &[u8], frames: usize) -> RowResult {
+fn run_row(row: &rows::RowSpec, input: &[u8], frames: usize) -> RowResult {
     let (name, make) = (row.name, row.make);
     alloc::use_mimalloc(row.mimalloc);
     // Sized for every frame up front, so recording a latency never allocates.
@@ -201,7 +201,7 @@ fn survey(input: &[u8]) -> (usize, Vec<Problem>) {
         frames += 1;
         match item {
             Ok((offset, payload)) => {
-                if let Err(error) = variants::check(payload) {
+                if let Err(error) = rows::check(payload) {
                     problems.push(Problem::Payload { offset, error });
                 }
             }

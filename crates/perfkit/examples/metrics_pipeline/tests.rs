@@ -7,7 +7,7 @@ use perfkit::encoding::frame;
 use crate::model::{
     self, GenEvent, KIND_EVENTS, MAX_BATCH, PayloadError, Problem, Sink, WINDOW_US, encode_batch,
 };
-use crate::variants::{ROWS, check};
+use crate::rows::{ROWS, check};
 use crate::{run_row, survey};
 
 /// Held by every test that flips the allocator switch (each row run sets it), so that a test
