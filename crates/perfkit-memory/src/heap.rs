@@ -996,7 +996,7 @@ fn is_allocator_frame(frame: &str) -> bool {
     });
     let file = file.rsplit_once(':').map_or(file, |(f, _)| f);
     let allocator_files = [
-        "perfkit-memory/src/tracking.rs",
+        "perfkit-memory/src/tracking/",
         "perfkit-memory/src/heap.rs",
         "/library/alloc/src/alloc.rs",
         "/library/std/src/alloc.rs",
