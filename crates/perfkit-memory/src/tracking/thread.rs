@@ -166,8 +166,9 @@ pub(crate) fn force_slow_paths() {
 }
 
 /// What an allocator call did, for counting (and, with `heap-profile`, for the heap
-/// profiler, which also needs the addresses).
+/// profiler, which also needs the addresses: only it reads them).
 #[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "heap-profile"), allow(dead_code))]
 pub(crate) enum Event {
     Alloc {
         size: usize,
