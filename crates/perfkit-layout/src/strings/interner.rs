@@ -6,7 +6,14 @@ use core::fmt;
 use core::num::NonZeroU32;
 
 use super::StringsError;
-use super::hash::{Words, hash};
+use super::entry::{
+    MAX_HEADER, MORE, encode_header, entry_at, entry_at_long, entry_bytes_at, is_short_entry,
+};
+use super::group_table::{
+    EMPTY_GROUP, GROUP, Group, MAX_FULL, fill, first_empty, groups_for, home, match_group,
+    prefetch, tag,
+};
+use super::hash::hash;
 
 /// A handle to a string in an [`Interner`] (or the [`Resolver`] frozen from it).
 ///
@@ -46,65 +53,6 @@ impl fmt::Debug for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Symbol({})", self.0)
     }
-}
-
-// ---- entries: a length header, then the bytes ----
-//
-// The header stores the length 6 bits per byte, least significant first, with 0x40 set on
-// every byte but the last. Header bytes are below 0x80, so they are ASCII and the whole
-// buffer stays valid UTF-8: resolving needs no UTF-8 validation, only the check that the
-// slice ends on a character boundary (see `try_resolve_in`). Strings shorter than 64 bytes
-// take a one-byte header.
-
-const MORE: u8 = 0x40;
-const MAX_HEADER: usize = 6;
-
-/// Writes the header for a string of `len` bytes; returns its length.
-#[inline]
-fn encode_header(mut len: usize, out: &mut [u8; MAX_HEADER]) -> usize {
-    let mut n = 0;
-    loop {
-        let low = (len & 0x3F) as u8;
-        len >>= 6;
-        if len == 0 {
-            out[n] = low;
-            return n + 1;
-        }
-        out[n] = low | MORE;
-        n += 1;
-    }
-}
-
-/// The string whose entry starts at `off`, if `off` starts a well-formed entry.
-#[inline]
-fn entry_at(buf: &str, off: usize) -> Option<(&str, usize)> {
-    let bytes = buf.as_bytes();
-    let b0 = *bytes.get(off)?;
-    if b0 < MORE {
-        let start = off + 1;
-        let end = start + b0 as usize;
-        return Some((buf.get(start..end)?, end));
-    }
-    entry_at_long(buf, off)
-}
-
-#[cold]
-fn entry_at_long(buf: &str, off: usize) -> Option<(&str, usize)> {
-    let bytes = buf.as_bytes();
-    let mut len = 0usize;
-    for i in 0..MAX_HEADER {
-        let b = *bytes.get(off + i)?;
-        if b >= 0x80 {
-            return None;
-        }
-        len |= usize::from(b & 0x3F) << (6 * i);
-        if b & MORE == 0 {
-            let start = off + i + 1;
-            let end = start.checked_add(len)?;
-            return Some((buf.get(start..end)?, end));
-        }
-    }
-    None
 }
 
 #[cold]
@@ -188,113 +136,6 @@ fn resolve_in(buf: &str, ascii: bool, sym: Symbol) -> &str {
         Some(s) => s,
         None => foreign_symbol(sym),
     }
-}
-
-// ---- the table: SwissTable-style groups, one cache line each ----
-//
-// A group is 12 one-byte tags and the 12 symbols they belong to, in one 64-byte line: a
-// probe that finds its tag has the symbol in the same line, so a lookup touches the table
-// once and the string buffer once.
-
-/// Slots per group.
-const GROUP: usize = 12;
-/// The most full slots per group on average (a load of 10/12): 6.4 table bytes per string.
-const MAX_FULL: usize = 10;
-const EMPTY: u8 = 0x80;
-/// One bit per real tag byte (bytes 12..16 of `tags` are padding).
-const REAL: u32 = (1 << GROUP) - 1;
-
-/// One cache line of the table. Invariant: `tags[i]` is `EMPTY` or the top 7 bits of the
-/// hash of the string whose entry offset is `slots[i]`; the padding tags are `EMPTY`.
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct Group {
-    tags: [u8; 16],
-    slots: [u32; GROUP],
-}
-
-/// Bit `i` set for each tag `i` equal to `tag`, and bit `i` set for each empty tag `i`
-/// (padding excluded). SSE2 (part of every x86-64 CPU): one compare and two mask moves.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-fn match_group(tags: &[u8; 16], tag: u8) -> (u32, u32) {
-    use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    // SAFETY: this is compiled only where SSE2 is enabled at build time (every x86-64
-    // target has it), so the intrinsics run; `tags` is 16 readable bytes, the size of an
-    // `__m128i`, and the load is unaligned.
-    let (eq, empty) = unsafe {
-        let v = _mm_loadu_si128(tags.as_ptr().cast::<__m128i>());
-        let eq = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(tag as i8)));
-        (eq as u32, _mm_movemask_epi8(v) as u32)
-    };
-    (eq & REAL, empty & REAL)
-}
-
-/// [`match_group`] on other targets: a SWAR zero-byte test over the 16 tag bytes.
-#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
-#[inline(always)]
-fn match_group(tags: &[u8; 16], tag: u8) -> (u32, u32) {
-    const LO: u128 = u128::from_le_bytes([1; 16]);
-    const HI: u128 = u128::from_le_bytes([0x80; 16]);
-    // One bit per byte: byte `i`'s high bit moved to bit `i`.
-    let squash = |m: u128| {
-        (0..GROUP).fold(0u32, |acc, i| {
-            acc | ((((m >> (8 * i + 7)) & 1) as u32) << i)
-        })
-    };
-    let ctrl = u128::from_le_bytes(*tags);
-    let x = ctrl ^ (LO * u128::from(tag));
-    // Zero bytes of `x` (matching tags). The classic test may flag a 0x01 byte above a
-    // zero byte: check the flagged tags again so no false positive remains.
-    let maybe = squash(x.wrapping_sub(LO) & !x & HI);
-    let eq = (0..GROUP).fold(0u32, |acc, i| {
-        acc | (u32::from(maybe >> i & 1 == 1 && tags[i] == tag) << i)
-    });
-    (eq & REAL, squash(ctrl & HI) & REAL)
-}
-
-const EMPTY_GROUP: Group = Group {
-    tags: [EMPTY; 16],
-    slots: [0; GROUP],
-};
-
-#[inline(always)]
-fn tag(h: u64) -> u8 {
-    (h >> 57) as u8
-}
-
-/// Group `h` starts probing at: a multiply-shift range reduction, so the group count need
-/// not be a power of two.
-#[inline(always)]
-fn home(h: u64, groups: usize) -> usize {
-    ((u64::from(h as u32) * groups as u64) >> 32) as usize
-}
-
-/// `a == b`, comparing up to 32 bytes with a few overlapping word loads and one branch (the
-/// strings worth interning are short, where a `memcmp` call costs more than the compare).
-#[inline(always)]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    match Words::new(b) {
-        Some(words) => words.same_as(a),
-        None => a == b,
-    }
-}
-
-/// Whether the entry at `off` of `bytes` holds `s`, a string under 64 bytes (a one-byte
-/// header equal to its length). One slice (one bounds check) covers header and bytes.
-#[inline(always)]
-fn is_short_entry(bytes: &[u8], off: usize, s: &[u8]) -> bool {
-    debug_assert!(s.len() < usize::from(MORE));
-    bytes
-        .get(off..off + 1 + s.len())
-        .is_some_and(|e| usize::from(e[0]) == s.len() && same_bytes(&e[1..], s))
-}
-
-/// The fewest groups that hold `items` at a load of at most `MAX_FULL / GROUP`.
-fn groups_for(items: usize) -> usize {
-    items.div_ceil(MAX_FULL)
 }
 
 /// A string interner: each distinct string is stored once and named by a [`Symbol`] (see
@@ -628,55 +469,6 @@ impl Interner {
 /// Entries hashed (and their groups prefetched) ahead of placing them in a rehash.
 const REHASH_BATCH: usize = 16;
 
-/// The bytes of the entry at `off` of `buf` and the offset after it: [`entry_at`] without
-/// the character-boundary checks a hash does not need.
-#[inline(always)]
-fn entry_bytes_at(buf: &str, off: usize) -> Option<(&[u8], usize)> {
-    let bytes = buf.as_bytes();
-    let b0 = *bytes.get(off)?;
-    if b0 < MORE {
-        let end = off + 1 + usize::from(b0);
-        return Some((bytes.get(off + 1..end)?, end));
-    }
-    entry_at_long(buf, off).map(|(s, end)| (s.as_bytes(), end))
-}
-
-/// Starts loading `group` into the cache (a hint: no effect on the program's result).
-#[inline(always)]
-fn prefetch(group: &Group) {
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
-    {
-        use core::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // SAFETY: this is compiled only where SSE is enabled at build time (every x86-64
-        // target has it); a prefetch never faults, and `group` is a valid reference anyway.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(core::ptr::from_ref(group).cast::<i8>()) };
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
-    let _ = group;
-}
-
-/// The first empty slot on `h`'s probe sequence in `table` (which must have one).
-#[inline]
-fn first_empty(table: &[Group], h: u64) -> usize {
-    let groups = table.len();
-    let mut g = home(h, groups);
-    loop {
-        let (_, empty) = match_group(&table[g].tags, tag(h));
-        if empty != 0 {
-            return g * GROUP + empty.trailing_zeros() as usize;
-        }
-        g = if g + 1 == groups { 0 } else { g + 1 };
-    }
-}
-
-/// Marks `slot` (empty) of `table` as holding the entry at `off`, whose string hashes to `h`.
-#[inline]
-fn fill(table: &mut [Group], slot: usize, h: u64, off: u32) {
-    let group = &mut table[slot / GROUP];
-    group.tags[slot % GROUP] = tag(h);
-    group.slots[slot % GROUP] = off;
-}
-
 /// A frozen, read-only [`Interner`]: resolves symbols, lists strings, holds nothing but the
 /// string bytes.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -782,40 +574,8 @@ impl core::iter::FusedIterator for Iter<'_> {}
 
 #[cfg(test)]
 mod tests {
+    use super::super::group_table::EMPTY;
     use super::*;
-
-    #[test]
-    // Builds strings of up to a megabyte, far too slow under Miri; no unsafe code involved.
-    #[cfg_attr(miri, ignore)]
-    fn headers_round_trip_at_every_length_class() {
-        for len in [
-            0usize,
-            1,
-            63,
-            64,
-            4095,
-            4096,
-            262_143,
-            262_144,
-            (1 << 30) - 1,
-            1 << 30,
-        ] {
-            let mut h = [0u8; MAX_HEADER];
-            let n = encode_header(len, &mut h);
-            assert!(h[..n].iter().all(|&b| b < 0x80), "header of {len} is ASCII");
-            // 6 bits per header byte.
-            let bits = (usize::BITS - len.leading_zeros()).max(1) as usize;
-            let expected = bits.div_ceil(6);
-            assert_eq!(n, expected, "header length for {len}");
-            if len < 1 << 20 {
-                let mut buf = String::new();
-                buf.extend(h[..n].iter().map(|&b| char::from(b)));
-                buf.extend(core::iter::repeat_n('z', len));
-                let (s, end) = entry_at(&buf, 0).unwrap();
-                assert_eq!((s.len(), end), (len, n + len));
-            }
-        }
-    }
 
     /// Entries that sit outside their home group (the inline path misses them).
     fn displaced(i: &Interner) -> usize {

@@ -36,14 +36,17 @@
 //! # Ok::<(), perfkit_layout::strings::StringsError>(())
 //! ```
 
+mod entry;
+#[allow(unsafe_code)]
+mod group_table;
 mod hash;
 #[allow(unsafe_code)]
 mod interner;
 #[allow(unsafe_code)]
-mod table;
+mod string_table;
 
 pub use interner::{Interner, Iter, Resolver, Symbol};
-pub use table::StringTable;
+pub use string_table::StringTable;
 
 /// The panic of the non-`try_` methods: the message of the error the `try_` twin returns.
 #[cold]
