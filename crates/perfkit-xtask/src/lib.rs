@@ -1,7 +1,7 @@
 //! perfkit's tools for any Cargo workspace: `bench` (criterion and paired benchmarks, with a
 //! report), `pgo` (profile-guided builds, measured), `bloat` (size budgets), `flamegraph`
-//! (a `perf` profile drawn as an SVG flame graph), `timings` (`cargo build --timings`,
-//! summarised) and `doctor`.
+//! (a `perf` profile drawn as an SVG flame graph), `heap` (a heap profile for DHAT's viewer),
+//! `timings` (`cargo build --timings`, summarised) and `doctor`.
 //!
 //! Two ways in, both working on the workspace that `cargo metadata` finds from the current
 //! directory (or `--manifest-path PATH`), with every output under its `target/perfkit/`:

@@ -2,8 +2,8 @@
 //!
 //! - [`generic`]: every kernel, written once as an `#[inline(always)]` function generic over
 //!   the small vector traits defined here ([`U64Vec`], ...).
-//! - `scalar`, `x86_64/{sse41,avx2,avx512}`, `aarch64/neon`: one module per [`Level`]
-//!   (crate::Level), each implementing the traits for its register types and instantiating
+//! - `scalar`, `x86_64/{sse41,avx2,avx512}`, `aarch64/neon`: one module per
+//!   [`Level`](crate::Level), each implementing the traits for its register types and instantiating
 //!   every generic kernel in a thin `#[target_feature]` wrapper (the `level_kernels!` macro).
 //!
 //! The crate root picks the wrapper from the [`Simd`](crate::Simd) token's level: one

@@ -6,8 +6,9 @@
 //! # Safety (all functions here)
 //!
 //! The CPU must run the level of the vector type `V` (true inside the wrappers). Slices are
-//! walked with `chunks_exact`, so every pointer handed to a vector method is in bounds for
-//! the lanes it touches.
+//! walked with `chunks_exact` (the integer kernels) or by offsets checked against the length
+//! (the float kernels), so every pointer handed to a vector method is in bounds for the
+//! lanes it touches.
 
 mod float;
 mod int;
