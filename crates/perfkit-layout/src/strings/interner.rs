@@ -1,3 +1,7 @@
+//! The interner: each distinct string stored once in one buffer of length-headed entries
+//! (`entry.rs`), found through the group hash table (`group_table.rs`), named by a [`Symbol`]
+//! (the entry's byte offset); and the frozen, read-only [`Resolver`].
+
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec;

@@ -1,3 +1,6 @@
+//! [`StringTable`]: strings appended to one buffer and addressed by index (no hashing, no
+//! deduplication: the [`Interner`](super::Interner) does that).
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
