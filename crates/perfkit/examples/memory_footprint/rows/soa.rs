@@ -1,0 +1,93 @@
+//! `soa`: the `typed_ids` record as struct-of-arrays: `#[derive(Soa)]` keeps one `Vec` per
+//! field (`UserSoa`), so no record pays for padding or alignment and a loop over a few fields
+//! reads only their columns.
+
+use perfkit::layout::{Id, Layout, Soa, Symbol};
+
+use super::stores::{Loader, Stores};
+use crate::measure::{Measured, measure};
+use crate::model::{Fold, Source, Status};
+
+/// One user: the row type of the columns.
+#[derive(Debug, Clone, PartialEq, Eq, Soa, Layout)]
+pub struct User {
+    /// The user id.
+    pub id: Id<User>,
+    /// The name.
+    pub name: Symbol,
+    /// Seconds since the epoch.
+    pub created_at: u32,
+    /// Seconds since the epoch.
+    pub last_login: u32,
+    /// The first of the record's tags in the shared packed vector.
+    pub tags_start: u32,
+    /// The score.
+    pub score: u16,
+    /// The status, 1 byte.
+    pub status: Status,
+    /// How many tags the record has.
+    pub tags_len: u8,
+}
+
+/// The bytes one record takes across the columns: the sum of the fields' sizes.
+#[must_use]
+pub fn record_size() -> usize {
+    User::layout_report().data_bytes()
+}
+
+/// The records and their stores.
+#[derive(Debug)]
+pub struct Users {
+    /// The records, one column per field.
+    pub users: UserSoa,
+    /// Flags, names and tags.
+    pub stores: Stores,
+}
+
+/// Builds the records from the source.
+#[must_use]
+pub fn build(src: &Source) -> Users {
+    let mut users = UserSoa::new();
+    let mut loader = Loader::new();
+    for (i, r) in src.records().enumerate() {
+        let placed = loader.add(i, &r);
+        users.push(User {
+            id: Id::new(r.id as u32),
+            name: placed.name,
+            created_at: r.created_at as u32,
+            last_login: r.last_login as u32,
+            tags_start: placed.tags_start,
+            score: r.score as u16,
+            status: r.status,
+            tags_len: placed.tags_len,
+        });
+    }
+    Users {
+        users,
+        stores: loader.finish(),
+    }
+}
+
+/// Reads every field of every record into the checksum.
+#[must_use]
+pub fn scan(held: &Users) -> u64 {
+    let (mut fold, s) = (Fold::new(), held.stores.view());
+    for (i, u) in held.users.iter().enumerate() {
+        fold.record(
+            u64::from(u.id.raw()),
+            *u.status as u8,
+            s.flags(i),
+            s.name(*u.name),
+            s.tags(*u.tags_start, *u.tags_len),
+            u64::from(*u.created_at),
+            u64::from(*u.last_login),
+            u64::from(*u.score),
+        );
+    }
+    fold.finish()
+}
+
+/// Builds, measures and scans the row.
+pub fn run(src: &Source, scans: usize) -> Measured {
+    measure(record_size(), scans, || build(src), scan)
+}
