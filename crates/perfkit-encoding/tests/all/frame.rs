@@ -129,7 +129,7 @@ fn reader_byte_by_byte() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 64 }))]
 
     /// Frames split at arbitrary points, with garbage between some: every frame comes out, and
     /// every byte is accounted for by a frame or a reported error.

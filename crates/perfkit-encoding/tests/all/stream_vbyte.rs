@@ -83,7 +83,7 @@ fn testkit_mix_all_levels() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 200 }))]
 
     #[test]
     fn round_trip_every_level(values in prop::collection::vec(value(), 0..200), offset in 0usize..5) {

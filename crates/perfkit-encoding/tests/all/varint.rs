@@ -155,7 +155,7 @@ fn batch_on_testkit_mix_all_levels() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 4 } else { 256 }))]
 
     #[test]
     fn single_round_trip(v in value(), pad in prop::collection::vec(any::<u8>(), 0..12)) {
