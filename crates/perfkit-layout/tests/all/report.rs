@@ -179,6 +179,9 @@ mod reorder_never_grows {
     }
 
     proptest! {
+        // Few cases under Miri, which interprets every one.
+        #![proptest_config(ProptestConfig::with_cases(if cfg!(miri) { 8 } else { 256 }))]
+
         #[test]
         fn reordered_size_never_exceeds_size(fields in prop::collection::vec((0usize..4, 0usize..5), 0..12),
                                              packed in prop::option::of(prop::sample::select(vec![1usize, 2, 4]))) {
