@@ -3,7 +3,9 @@
 
 use alloc::vec::Vec;
 
-use crate::dispatch::{Level, Simd};
+#[cfg(target_arch = "x86_64")]
+use crate::dispatch::Level;
+use crate::dispatch::Simd;
 
 use super::*;
 

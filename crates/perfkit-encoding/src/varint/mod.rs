@@ -81,13 +81,16 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 pub use decode::*;
 pub use decode_slice::*;
 pub use encode::*;
-// Shared with the sibling modules (the SIMD and BMI paths).
+// Shared with the sibling modules (the SIMD and BMI paths, x86-64 only).
+#[cfg(target_arch = "x86_64")]
 use decode::decode_u64_long;
 #[cfg(test)]
 use decode::decode_u64_window;
+use encode::pack7;
 #[cfg(test)]
 use encode::spread7;
-use encode::{pack7, tail_bytes};
+#[cfg(target_arch = "x86_64")]
+use encode::tail_bytes;
 
 // Lengths and zigzag
 

@@ -19,10 +19,21 @@ fn detected_is_available_and_cached() {
 }
 
 /// Runs this test binary again, with `PERFKIT_SIMD=<value>`, and returns the level the child
-/// detected.
+/// detected. Under an emulator (`PERFKIT_TEST_RUNNER`, which .ci/run's qemu step sets to the
+/// same runner it gives cargo), the child runs through it too.
 #[cfg(not(miri))]
 fn detected_in_child(value: &str) -> String {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    let exe = std::env::current_exe().unwrap();
+    let mut command = match std::env::var("PERFKIT_TEST_RUNNER") {
+        Ok(runner) if !runner.trim().is_empty() => {
+            let mut words = runner.split_whitespace();
+            let mut c = std::process::Command::new(words.next().unwrap());
+            c.args(words).arg(exe);
+            c
+        }
+        _ => std::process::Command::new(exe),
+    };
+    let out = command
         .args([
             "--exact",
             "env::child_prints_detected_level",
