@@ -58,6 +58,9 @@
 #![deny(unsafe_code)]
 
 extern crate alloc;
+// `SeededHash::new`'s random seed (std's per-process random source).
+#[cfg(feature = "std")]
+extern crate std;
 // The derives name this crate `::perfkit_layout`; let them work inside it too.
 extern crate self as perfkit_layout;
 

@@ -15,14 +15,15 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-use core::marker::PhantomData;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::strings::Resolver;
+use crate::strings::SeededHash;
 use crate::{BitSet, Id, Id64, Interner, PackedVec, StringTable, Symbol};
+use core::hash::BuildHasher;
 
 impl Serialize for BitSet {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -77,10 +78,14 @@ fn strings<'a, S: Serializer>(
     seq.end()
 }
 
-/// Reads a sequence of strings, handing each to `push` without collecting them first.
-struct Strings<T, F>(F, PhantomData<fn() -> T>);
+/// Reads a sequence of strings into `out`, handing each to `push` without collecting them
+/// first.
+struct Strings<T, F> {
+    out: T,
+    push: F,
+}
 
-impl<'de, T: Default, F: FnMut(&mut T, &str) -> Result<(), String>> Visitor<'de> for Strings<T, F> {
+impl<'de, T, F: FnMut(&mut T, &str) -> Result<(), String>> Visitor<'de> for Strings<T, F> {
     type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -88,10 +93,10 @@ impl<'de, T: Default, F: FnMut(&mut T, &str) -> Result<(), String>> Visitor<'de>
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<T, A::Error> {
-        let mut out = T::default();
+        let mut out = self.out;
         let mut index = 0_usize;
         while let Some(s) = seq.next_element::<StrBuf<'de>>()? {
-            (self.0)(&mut out, s.as_str())
+            (self.push)(&mut out, s.as_str())
                 .map_err(|e| de::Error::custom(format_args!("string {index}: {e}")))?;
             index += 1;
         }
@@ -147,30 +152,46 @@ impl<'de> Deserialize<'de> for StringTable {
         let push = |t: &mut StringTable, s: &str| {
             t.try_push(s).map(drop).map_err(|e| alloc::format!("{e}"))
         };
-        deserializer.deserialize_seq(Strings(push, PhantomData))
+        deserializer.deserialize_seq(Strings {
+            out: StringTable::new(),
+            push,
+        })
     }
 }
 
-impl Serialize for Interner {
+impl<H: core::hash::BuildHasher> Serialize for Interner<H> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         strings(serializer, self.len(), self.iter().map(|(_, s)| s))
     }
 }
 
-impl<'de> Deserialize<'de> for Interner {
+/// Read with a hasher from `H::default()` (a fresh random seed for the default
+/// [`SeededHash`]).
+impl<'de, H: BuildHasher + Default> Deserialize<'de> for Interner<H> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let intern = |i: &mut Interner, s: &str| {
-            let before = i.len();
-            i.try_intern(s).map_err(|e| alloc::format!("{e}"))?;
-            if i.len() == before {
-                return Err(alloc::format!(
-                    "{s:?} appears twice (an interner holds each string once)"
-                ));
-            }
-            Ok(())
-        };
-        deserializer.deserialize_seq(Strings(intern, PhantomData))
+        read_interner(deserializer, H::default())
     }
+}
+
+/// An interner read into one hashing with `hasher`; a string that appears twice is an error.
+fn read_interner<'de, D: Deserializer<'de>, H: BuildHasher>(
+    deserializer: D,
+    hasher: H,
+) -> Result<Interner<H>, D::Error> {
+    let intern = |i: &mut Interner<H>, s: &str| {
+        let before = i.len();
+        i.try_intern(s).map_err(|e| alloc::format!("{e}"))?;
+        if i.len() == before {
+            return Err(alloc::format!(
+                "{s:?} appears twice (an interner holds each string once)"
+            ));
+        }
+        Ok(())
+    };
+    deserializer.deserialize_seq(Strings {
+        out: Interner::with_hasher(hasher),
+        push: intern,
+    })
 }
 
 impl Serialize for Resolver {
@@ -181,7 +202,13 @@ impl Serialize for Resolver {
 
 impl<'de> Deserialize<'de> for Resolver {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Interner::deserialize(deserializer).map(Interner::into_resolver)
+        // The duplicate check interns every string read: seeded at random under `std` (the
+        // input may be crafted to collide), with a fixed seed without it.
+        #[cfg(feature = "std")]
+        let hasher = SeededHash::new();
+        #[cfg(not(feature = "std"))]
+        let hasher = SeededHash::with_seed(0x5EED);
+        read_interner(deserializer, hasher).map(Interner::into_resolver)
     }
 }
 

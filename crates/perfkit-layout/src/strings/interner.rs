@@ -7,6 +7,7 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
+use core::hash::{BuildHasher, Hasher};
 use core::num::NonZeroU32;
 
 use super::StringsError;
@@ -17,7 +18,7 @@ use super::group_table::{
     EMPTY_GROUP, GROUP, Group, MAX_FULL, fill, first_empty, groups_for, home, match_group,
     prefetch, tag,
 };
-use super::hash::hash;
+use super::hash::SeededHash;
 
 /// A handle to a string in an [`Interner`] (or the [`Resolver`] frozen from it).
 ///
@@ -144,43 +145,81 @@ fn resolve_in(buf: &str, ascii: bool, sym: Symbol) -> &str {
 
 /// A string interner: each distinct string is stored once and named by a [`Symbol`] (see
 /// the [module docs](super)).
+///
+/// `S` hashes the strings for the lookup table, as in std's `HashMap`. The default,
+/// [`SeededHash`], is a fast keyed string hash with a random seed per instance (under the
+/// `std` feature), so names crafted to collide cannot turn each intern into a long probe;
+/// [`Interner::with_hasher`] takes a fixed-seed [`SeededHash::with_seed`] for reproducible
+/// runs and `no_std`, or any other [`BuildHasher`]. The interner hashes a string by one
+/// [`Hasher::write`] of its bytes.
 #[derive(Clone)]
-pub struct Interner {
+pub struct Interner<S = SeededHash> {
     /// A 0 byte (so no entry sits at offset 0 and symbols are non-zero), then the entries.
     buf: String,
     /// The hash table (see [`Group`]). Invariant: at most `MAX_FULL * table.len()` slots
     /// are full, so every probe sequence meets an empty slot; every string in `buf` is in
-    /// exactly one full slot.
+    /// exactly one full slot, found from the hash `hasher` gives its bytes.
     table: Vec<Group>,
     /// Every byte of `buf` is ASCII: every index is a character boundary. Invariant: true
     /// only if no string with a non-ASCII character has been interned (the headers and the
     /// leading 0 byte are ASCII).
     ascii: bool,
     len: usize,
+    hasher: S,
 }
 
-impl Default for Interner {
+impl<S: BuildHasher + Default> Default for Interner<S> {
     fn default() -> Self {
-        Self::new()
+        Self::with_capacity_and_hasher(0, 0, S::default())
     }
 }
 
-impl fmt::Debug for Interner {
+impl<S> fmt::Debug for Interner<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.iter()).finish()
+        f.debug_map()
+            .entries(Iter::new(&self.buf, self.len))
+            .finish()
     }
 }
 
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 impl Interner {
-    /// An empty interner.
+    /// An empty interner whose hash has a fresh random seed ([`SeededHash::new`]).
     #[must_use]
     pub fn new() -> Self {
         Self::with_capacity(0, 0)
     }
 
-    /// An empty interner with room for `strings` distinct strings of `bytes` bytes in total.
+    /// An empty interner with room for `strings` distinct strings of `bytes` bytes in
+    /// total, whose hash has a fresh random seed ([`SeededHash::new`]).
     #[must_use]
     pub fn with_capacity(strings: usize, bytes: usize) -> Self {
+        Self::with_capacity_and_hasher(strings, bytes, SeededHash::new())
+    }
+}
+
+impl Interner {
+    /// An empty interner whose hash depends only on `seed`
+    /// ([`SeededHash::with_seed`]): the same table on every run. For reproducible runs,
+    /// and for `no_std` builds (pass a random seed there when the strings are untrusted).
+    #[must_use]
+    pub fn with_seed(seed: u64) -> Self {
+        Self::with_hasher(SeededHash::with_seed(seed))
+    }
+}
+
+impl<S: BuildHasher> Interner<S> {
+    /// An empty interner that hashes with `hasher`.
+    #[must_use]
+    pub fn with_hasher(hasher: S) -> Self {
+        Self::with_capacity_and_hasher(0, 0, hasher)
+    }
+
+    /// An empty interner with room for `strings` distinct strings of `bytes` bytes in
+    /// total, hashing with `hasher`.
+    #[must_use]
+    pub fn with_capacity_and_hasher(strings: usize, bytes: usize, hasher: S) -> Self {
         let mut buf = String::with_capacity(1 + strings + bytes);
         buf.push('\0');
         Self {
@@ -188,7 +227,20 @@ impl Interner {
             table: vec![EMPTY_GROUP; groups_for(strings)],
             ascii: true,
             len: 0,
+            hasher,
         }
+    }
+
+    /// The hasher.
+    #[must_use]
+    pub fn hasher(&self) -> &S {
+        &self.hasher
+    }
+
+    /// The hash of `s` (its bytes in one write).
+    #[inline(always)]
+    fn hash(&self, s: &[u8]) -> u64 {
+        hash_with(&self.hasher, s)
     }
 
     /// The number of distinct strings.
@@ -235,7 +287,7 @@ impl Interner {
         // metric names) the hash and the compare both read the input as the same four
         // `Words`. Everything else (new strings, displaced entries, longer strings) takes
         // one call to the outlined slow path, so a loop of repeats runs with a small body.
-        let h = hash(s.as_bytes());
+        let h = self.hash(s.as_bytes());
         match self.find_home(h, s.as_bytes()) {
             Some(sym) => Ok(sym),
             None => self.intern_slow(h, s),
@@ -275,7 +327,7 @@ impl Interner {
     #[must_use]
     #[inline]
     pub fn get(&self, s: &str) -> Option<Symbol> {
-        self.probe(hash(s.as_bytes()), s.as_bytes()).ok()
+        self.probe(self.hash(s.as_bytes()), s.as_bytes()).ok()
     }
 
     /// True if `s` has been interned.
@@ -451,7 +503,7 @@ impl Interner {
                 let Some((s, end)) = entry_bytes_at(&self.buf, pos) else {
                     break;
                 };
-                let h = hash(s);
+                let h = hash_with(&self.hasher, s);
                 prefetch(&table[home(h, groups)]);
                 // Offsets fit in `u32`: `insert` checks every entry's end.
                 batch[n] = (h, pos as u32);
@@ -468,6 +520,14 @@ impl Interner {
         }
         self.table = table;
     }
+}
+
+/// The hash of `s` under `hasher`: its bytes in one write.
+#[inline(always)]
+fn hash_with<S: BuildHasher>(hasher: &S, s: &[u8]) -> u64 {
+    let mut h = hasher.build_hasher();
+    h.write(s);
+    h.finish()
 }
 
 /// Entries hashed (and their groups prefetched) ahead of placing them in a rehash.
@@ -590,12 +650,87 @@ mod tests {
                     continue;
                 }
                 let (s, _) = entry_bytes_at(&i.buf, group.slots[k] as usize).unwrap();
-                if home(hash(s), i.table.len()) != g {
+                if home(i.hash(s), i.table.len()) != g {
                     n += 1;
                 }
             }
         }
         n
+    }
+
+    /// Groups `get(s)` visits before it finds `s` (1: found in its home group).
+    fn probe_groups<S: BuildHasher>(i: &Interner<S>, s: &str) -> usize {
+        let sym = i.get(s).expect("interned");
+        let groups = i.table.len();
+        let mut g = home(i.hash(s.as_bytes()), groups);
+        let mut visited = 1;
+        // Symbols are unique and never removed, so the group holding it is the one.
+        while !i.table[g].slots.contains(&sym.as_u32()) {
+            g = (g + 1) % groups;
+            visited += 1;
+            assert!(visited <= groups, "{s:?} is not in the table");
+        }
+        visited
+    }
+
+    fn mean_probe<S: BuildHasher>(i: &Interner<S>, strings: &[String]) -> f64 {
+        let total: usize = strings.iter().map(|s| probe_groups(i, s)).sum();
+        total as f64 / strings.len() as f64
+    }
+
+    #[test]
+    fn strings_crafted_to_collide_under_one_seed_spread_under_another() {
+        // The attack: with the seed known, keep only names whose home is group 0 of a table
+        // sized for `n` strings, then intern them all. Under that seed every intern walks
+        // past the groups the earlier ones filled.
+        let n = if cfg!(miri) { 48 } else { 600 };
+        let groups = groups_for(n);
+        let known = SeededHash::with_seed(1);
+        let crafted: Vec<String> = (0u64..)
+            .map(|k| alloc::format!("cpu.{k}.user"))
+            .filter(|s| home(hash_with(&known, s.as_bytes()), groups) == 0)
+            .take(n)
+            .collect();
+        let mut flooded = Interner::with_capacity_and_hasher(n, 0, known);
+        for s in &crafted {
+            flooded.intern(s);
+        }
+        assert_eq!(
+            flooded.table.len(),
+            groups,
+            "the table grew: the attack is off"
+        );
+        let attacked = mean_probe(&flooded, &crafted);
+        // Group k/12 holds the k-th string: about n / 24 groups on average.
+        assert!(
+            attacked > (n / 30) as f64,
+            "mean probe {attacked:.2} groups: the crafted set does not collide"
+        );
+
+        // The same strings under other seeds (fixed ones, then the random default) stay
+        // within a short mean probe: 10 of 12 slots full leaves most strings at home.
+        let mut seeded: Vec<Interner> = (2..6).map(Interner::with_seed).collect();
+        #[cfg(feature = "std")]
+        seeded.extend((0..4).map(|_| Interner::new()));
+        for mut i in seeded {
+            for s in &crafted {
+                i.intern(s);
+            }
+            let mean = mean_probe(&i, &crafted);
+            #[cfg(feature = "std")]
+            std::eprintln!("crafted set: mean probe {attacked:.2} groups, fresh seed {mean:.2}");
+            assert!(
+                mean < 1.6,
+                "mean probe {mean:.2} groups under a fresh seed (crafted: {attacked:.2})"
+            );
+            // Fresh random seeds differ per instance.
+            assert_eq!(i.len(), n);
+        }
+        #[cfg(feature = "std")]
+        assert_ne!(
+            hash_with(&SeededHash::new(), b"cpu.user"),
+            hash_with(&SeededHash::new(), b"cpu.user")
+        );
     }
 
     #[test]

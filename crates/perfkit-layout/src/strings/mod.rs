@@ -7,7 +7,8 @@
 //! An [`Interner`] stores each *distinct* string once and names it by a [`Symbol`] (a `u32`
 //! newtype), so repeated names (metric names, identifiers, tags) become 4-byte keys that
 //! compare and hash in one instruction. Its table is a SwissTable-style open-addressing
-//! table over a fast built-in hash, in cache-line groups of 12 one-byte tags and the 12
+//! table over a fast keyed hash ([`SeededHash`], seeded at random per instance under
+//! `std`, so crafted collisions cannot flood it), in cache-line groups of 12 one-byte tags and the 12
 //! `u32` symbols they tag, so a lookup touches the table once and the strings once; each
 //! symbol is the offset of its string in the buffer, so `resolve` is one memory access.
 //! After [`Interner::shrink_to_fit`] it holds at most 1.4× the raw bytes of 20-byte strings
@@ -45,6 +46,7 @@ mod interner;
 #[allow(unsafe_code)]
 mod string_table;
 
+pub use hash::{SeededHash, SeededHasher};
 pub use interner::{Interner, Iter, Resolver, Symbol};
 pub use string_table::StringTable;
 
