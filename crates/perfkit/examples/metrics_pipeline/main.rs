@@ -46,6 +46,11 @@ OPTIONS:
     --events N           generate N events (default 33554432 = 2^25: 8192 frames, about a
                          second for the fastest row)
     --seed S             seed of the generated input (default: the testkit's DEFAULT_SEED)
+    --metrics N          distinct metric names in the generated input (default 64)
+    --colliding          make those names collide: crafted, as a hash-flooding attacker would,
+                         to share one home group of an interner seeded with CRAFTED_SEED (0)
+    --interner-seed S    seed the `perfkit` row's interner with S instead of at random (with
+                         --colliding and S = 0: the attack on a fixed, known seed)
     --input FILE         read the frame stream from FILE instead of generating it; frames that
                          are corrupt or truncated are reported with their byte offset and skipped
     --write-input FILE   write the generated input to FILE (then run as usual)
@@ -62,6 +67,9 @@ ROWS (each adds one technique to the row above it):
 struct Options {
     events: usize,
     seed: u64,
+    metrics: usize,
+    colliding: bool,
+    interner_seed: Option<u64>,
     input: Option<String>,
     write_input: Option<String>,
     variant: Option<String>,
@@ -72,6 +80,9 @@ fn parse_args() -> Result<Option<Options>, String> {
     let mut o = Options {
         events: 1 << 25,
         seed: perfkit_testkit::DEFAULT_SEED,
+        metrics: model::METRICS,
+        colliding: false,
+        interner_seed: None,
         input: None,
         write_input: None,
         variant: None,
@@ -96,6 +107,21 @@ fn parse_args() -> Result<Option<Options>, String> {
                 o.seed = v
                     .parse()
                     .map_err(|_| format!("--seed takes a whole number, not `{v}`"))?;
+            }
+            "--metrics" => {
+                let v = value("--metrics")?;
+                o.metrics =
+                    v.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                        format!("--metrics takes a whole number above 0, not `{v}`")
+                    })?;
+            }
+            "--colliding" => o.colliding = true,
+            "--interner-seed" => {
+                let v = value("--interner-seed")?;
+                o.interner_seed = Some(
+                    v.parse()
+                        .map_err(|_| format!("--interner-seed takes a whole number, not `{v}`"))?,
+                );
             }
             "--input" => o.input = Some(value("--input")?),
             "--write-input" => o.write_input = Some(value("--write-input")?),
@@ -319,8 +345,19 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        None if opts.colliding => {
+            let names = model::colliding_names(opts.metrics, opts.seed);
+            model::generate_with_names(opts.events, opts.seed, 4, &names)
+        }
+        None if opts.metrics != model::METRICS => {
+            let names = perfkit_testkit::unique_strings(opts.metrics, opts.seed);
+            model::generate_with_names(opts.events, opts.seed, 4, &names)
+        }
         None => model::generate(opts.events, opts.seed, 4),
     };
+    *rows::INTERNER_SEED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = opts.interner_seed;
     if let Some(path) = &opts.write_input {
         if let Err(e) = std::fs::write(path, &input) {
             eprintln!("error: cannot write {path}: {e}");

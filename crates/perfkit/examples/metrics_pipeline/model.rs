@@ -41,6 +41,10 @@ use perfkit_testkit::{Rng, unique_strings};
 pub const KIND_EVENTS: u8 = 1;
 /// The most events one batch may carry.
 pub const MAX_BATCH: usize = 4096;
+/// The longest metric name, in bytes. Rows that copy a name per event (the naive ones) would
+/// otherwise turn one long name, referenced by every event of a batch, into `MAX_BATCH`
+/// copies: a payload of 16 MiB asking for 64 GiB.
+pub const MAX_NAME_LEN: usize = 255;
 /// The most labels one event may carry.
 pub const MAX_LABELS: usize = 4;
 /// Values are whole microseconds below this.
@@ -89,6 +93,19 @@ pub enum PayloadError {
     TooManyEvents {
         /// The count declared.
         count: u64,
+    },
+    /// A name table with more entries than [`MAX_BATCH`] (a batch cannot use more names than
+    /// it has events).
+    TooManyNames {
+        /// The count declared.
+        count: u64,
+    },
+    /// A name longer than [`MAX_NAME_LEN`] bytes.
+    NameTooLong {
+        /// Offset of the name's bytes.
+        offset: usize,
+        /// Its declared length.
+        len: u64,
     },
     /// A name table entry that is not UTF-8.
     NameNotUtf8 {
@@ -152,6 +169,13 @@ impl fmt::Display for PayloadError {
             Self::TooManyEvents { count } => {
                 write!(f, "batch declares {count} events, more than {MAX_BATCH}")
             }
+            Self::TooManyNames { count } => {
+                write!(f, "batch declares {count} names, more than {MAX_BATCH}")
+            }
+            Self::NameTooLong { offset, len } => write!(
+                f,
+                "name at payload byte {offset} is {len} bytes long, more than {MAX_NAME_LEN}"
+            ),
             Self::NameNotUtf8 { offset } => write!(f, "name at payload byte {offset} is not UTF-8"),
             Self::NameIndex {
                 event,
@@ -275,11 +299,17 @@ pub fn read_head<'a>(
 ) -> Result<Head, PayloadError> {
     let base_ts = cur.varint("base timestamp")?;
     let n_names = cur.varint("name count")?;
+    if n_names > MAX_BATCH as u64 {
+        return Err(PayloadError::TooManyNames { count: n_names });
+    }
     let mut names = 0usize;
     for _ in 0..n_names {
         let len = cur.varint("name length")?;
         let offset = cur.pos;
-        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        if len > MAX_NAME_LEN as u64 {
+            return Err(PayloadError::NameTooLong { offset, len });
+        }
+        let len = len as usize;
         let bytes = cur.bytes("name", len)?;
         push(std::str::from_utf8(bytes).map_err(|_| PayloadError::NameNotUtf8 { offset })?);
         names += 1;
@@ -592,7 +622,11 @@ pub fn encode_batch(out: &mut Vec<u8>, base_ts: u64, names: &[String], events: &
 /// uses 4: about 2.7 million events per one-second window); values are skewed latencies
 /// (whole µs, below 4096); each event has 0–4 labels below 1000.
 pub fn generate(events: usize, seed: u64, max_delta: u64) -> Vec<u8> {
-    let names = unique_strings(METRICS, seed);
+    generate_with_names(events, seed, max_delta, &unique_strings(METRICS, seed))
+}
+
+/// [`generate`] with each event's metric drawn uniformly from `names` (non-empty).
+pub fn generate_with_names(events: usize, seed: u64, max_delta: u64, names: &[String]) -> Vec<u8> {
     let mut rng = Rng::new(seed ^ 0xE7E7);
     let mut out = Vec::with_capacity(events * 12 + 64);
     let mut payload = Vec::new();
@@ -612,14 +646,43 @@ pub fn generate(events: usize, seed: u64, max_delta: u64) -> Vec<u8> {
                 .collect();
             let value = (rng.below(64) * rng.below(64) + rng.below(16)) as f32;
             batch.push(GenEvent {
-                metric: rng.below(METRICS as u64) as usize,
+                metric: rng.below(names.len() as u64) as usize,
                 delta,
                 value,
                 labels,
             });
         }
-        encode_batch(&mut payload, base_ts, &names, &batch);
+        encode_batch(&mut payload, base_ts, names, &batch);
         frame::write(&mut out, KIND_EVENTS, 0, &payload).expect("a batch is far below the limit");
+    }
+    out
+}
+
+/// The seed the crafted names of [`colliding_names`] attack: an interner hashing with
+/// `SeededHash::with_seed(CRAFTED_SEED)` is what an attacker who knows a fixed seed faces.
+pub const CRAFTED_SEED: u64 = 0;
+
+/// `n` distinct metric names of 8–24 ASCII characters (as [`unique_strings`] makes them)
+/// crafted, the way a hash-flooding attacker would, to share one home group of an interner
+/// hashing with `SeededHash::with_seed(CRAFTED_SEED)`: the low 32 bits of each hash are below
+/// 2^22, which puts it in group 0 of every table of up to 1024 groups (12,288 slots). Each
+/// name costs about 1024 hash evaluations to find.
+pub fn colliding_names(n: usize, seed: u64) -> Vec<String> {
+    use std::hash::{BuildHasher, Hasher};
+    let known = perfkit::layout::strings::SeededHash::with_seed(CRAFTED_SEED);
+    let mut rng = Rng::new(seed ^ 0xC011);
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
+    let mut s = String::new();
+    while out.len() < n {
+        s.clear();
+        let len = rng.range(8, 25) as usize;
+        s.extend((0..len).map(|_| char::from(b'a' + rng.below(26) as u8)));
+        let mut h = known.build_hasher();
+        h.write(s.as_bytes());
+        if (h.finish() as u32) < 1 << 22 && seen.insert(s.clone()) {
+            out.push(s.clone());
+        }
     }
     out
 }

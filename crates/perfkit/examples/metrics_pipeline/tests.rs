@@ -292,6 +292,35 @@ fn malformed_payloads_are_rejected_whole_by_every_row() {
             |e| matches!(e, PayloadError::Varint { field: "label", .. }),
         ),
         (
+            "too many names",
+            {
+                let mut p = vec![0x00];
+                p.extend_from_slice(&[0x81, 0x40]); // 8193 names
+                p
+            },
+            |e| matches!(e, PayloadError::TooManyNames { count: 8193 }),
+        ),
+        (
+            "name too long",
+            {
+                // One name of 4096 bytes: every event of a batch naming it would copy it in
+                // the naive rows.
+                let mut p = vec![0x00, 0x01, 0x80, 0x20];
+                p.extend(std::iter::repeat_n(b'x', 4096));
+                p.push(0x00);
+                p
+            },
+            |e| {
+                matches!(
+                    e,
+                    PayloadError::NameTooLong {
+                        offset: 4,
+                        len: 4096
+                    }
+                )
+            },
+        ),
+        (
             "name not UTF-8",
             {
                 let mut p = base.clone();
@@ -319,6 +348,140 @@ fn malformed_payloads_are_rejected_whole_by_every_row() {
         let (sink, events) = all_rows_agree(&input);
         assert_eq!(events, 4, "{what}");
         assert_eq!(sink.events, 4, "{what}");
+    }
+}
+
+/// The input offset of a problem.
+fn offset_of(p: &Problem) -> usize {
+    match *p {
+        Problem::Frame { offset, .. } | Problem::Kind { offset, .. } => offset,
+        Problem::Payload { offset, .. } => offset,
+    }
+}
+
+/// Distinct metric names over the batches of `input` that every row accepts.
+fn distinct_names(input: &[u8]) -> usize {
+    let mut names = std::collections::HashSet::new();
+    for (_, payload) in model::Walker::new(input).flatten() {
+        if check(payload).is_ok() {
+            let mut cur = model::Cursor::new(payload);
+            model::read_head(&mut cur, |n| {
+                names.insert(n.to_owned());
+            })
+            .expect("checked");
+        }
+    }
+    names.len()
+}
+
+/// A frame header (magic, version, kind, flags, declared payload length, CRC) and then only
+/// `body` bytes: the length field says what the frame claims, whatever follows.
+fn header_claiming(len: u32, body: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&frame::MAGIC.to_be_bytes());
+    out.extend_from_slice(&[frame::VERSION, KIND_EVENTS, 0, 0]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(&0u32.to_be_bytes());
+    out.extend(std::iter::repeat_n(0xA5, body));
+    out
+}
+
+#[test]
+fn hostile_input_is_reported_at_its_offsets_in_bounded_memory() {
+    let good = model::generate(2 * MAX_BATCH, 9, 4);
+    let max = frame::Limits::DEFAULT.max_payload;
+    let mut cases: Vec<(String, Vec<u8>)> = vec![
+        ("random bytes".into(), perfkit_testkit::bytes(1 << 20, 11)),
+        ("random bytes with a frame magic every 997 bytes".into(), {
+            let mut b = perfkit_testkit::bytes(1 << 20, 12);
+            for at in (0..b.len() - 4).step_by(997) {
+                b[at..at + 4].copy_from_slice(&frame::MAGIC.to_be_bytes());
+            }
+            b
+        }),
+    ];
+    // Truncated frames: the good stream cut inside its first header, inside its first
+    // payload, and one byte short of its end.
+    for cut in [7, frame::HEADER_LEN + 1000, good.len() - 1] {
+        cases.push((format!("cut at byte {cut}"), good[..cut].to_vec()));
+    }
+    // Length fields at and past every limit, each followed by a good stream: a length the
+    // limit allows but the input does not hold, one past the limit, the largest u32, and
+    // zero.
+    for len in [max, max + 1, u32::MAX, 0] {
+        let mut b = header_claiming(len, 64);
+        b.extend_from_slice(&good);
+        cases.push((format!("length field {len}"), b));
+    }
+    // Payload-level limits in valid frames: the most names a batch may declare (each new),
+    // and the longest names, every event of a full batch naming the longest one.
+    let long: Vec<String> = (0..MAX_BATCH)
+        .map(|k| format!("{k:x<width$}", width = model::MAX_NAME_LEN))
+        .collect();
+    let events: Vec<GenEvent> = (0..MAX_BATCH)
+        .map(|k| event(k, 1, 1.0, &[k as u32]))
+        .collect();
+    let mut payload = Vec::new();
+    encode_batch(&mut payload, 0, &long, &events);
+    cases.push(("a full batch of the longest names".into(), framed(&payload)));
+    let one: Vec<GenEvent> = (0..MAX_BATCH)
+        .map(|_| event(0, 1, 1.0, &[1, 2, 3, 4]))
+        .collect();
+    encode_batch(&mut payload, 0, &long[..1], &one);
+    cases.push((
+        "every event naming the longest name".into(),
+        framed(&payload),
+    ));
+    // Valid frames whose names were crafted to collide under a known interner seed.
+    let crafted = model::colliding_names(1024, 13);
+    cases.push((
+        "names crafted to collide".into(),
+        model::generate_with_names(4 * MAX_BATCH, 13, 4, &crafted),
+    ));
+
+    let _switch = switch_lock();
+    for (what, input) in &cases {
+        let (frames, problems) = survey(input);
+        let offsets: Vec<usize> = problems.iter().map(offset_of).collect();
+        assert!(
+            offsets.windows(2).all(|w| w[0] < w[1]) && offsets.iter().all(|&o| o < input.len()),
+            "{what}: offsets {offsets:?} out of order or past the input"
+        );
+        let names = distinct_names(input);
+        let results: Vec<_> = ROWS.iter().map(|row| run_row(row, input, frames)).collect();
+        for r in &results {
+            assert_eq!(r.sink, results[0].sink, "{what}: row {} differs", r.name);
+            // The input is borrowed, never copied: what a row holds at its peak is its
+            // working state for one batch (bounded by MAX_BATCH and MAX_NAME_LEN) plus an
+            // aggregate and a histogram (15 KiB) per distinct name, never what a length field
+            // claims.
+            let bound = (4 << 20) + names * (20 << 10);
+            assert!(
+                r.peak_live_bytes <= bound as u64,
+                "{what}: row {} peaked at {} bytes, over {bound} ({names} names)",
+                r.name,
+                r.peak_live_bytes
+            );
+        }
+        let top = results.iter().max_by_key(|r| r.peak_live_bytes).unwrap();
+        eprintln!(
+            "{what}: {} problems, {names} names, peak {} KiB (row {})",
+            problems.len(),
+            top.peak_live_bytes >> 10,
+            top.name
+        );
+    }
+    // The length fields were reported where they are, and the good stream after each one
+    // was still read in full.
+    for len in [max + 1, u32::MAX] {
+        let mut b = header_claiming(len, 64);
+        b.extend_from_slice(&good);
+        let (frames, problems) = survey(&b);
+        assert_eq!(frames, 3, "length {len}");
+        assert!(
+            matches!(problems[..], [Problem::Frame { offset: 0, .. }]),
+            "length {len}: {problems:?}"
+        );
     }
 }
 

@@ -18,6 +18,7 @@ use naive::Naive;
 use perfkit_row::PerfkitRow;
 use simd::SimdRow;
 
+pub use perfkit_row::INTERNER_SEED;
 pub use single_pass::check;
 
 use smallvec::SmallVec;

@@ -43,10 +43,15 @@ pub(super) struct PerfkitRow {
     dec: Decoded,
 }
 
+/// The seed of the `perfkit` row's interner when `--interner-seed` fixes it; `None` (the
+/// default): a fresh random seed per run, which crafted colliding names cannot target.
+pub static INTERNER_SEED: std::sync::Mutex<Option<u64>> = std::sync::Mutex::new(None);
+
 impl Default for PerfkitRow {
     fn default() -> Self {
+        let seed = *INTERNER_SEED.lock().unwrap_or_else(|p| p.into_inner());
         Self {
-            interner: Interner::new(),
+            interner: seed.map_or_else(Interner::new, Interner::with_seed),
             slot_of: HashMap::new(),
             symbols: Vec::new(),
             totals: TotalsSoa::new(),
