@@ -1,5 +1,5 @@
-//! `cargo xtask`: perfkit's tools (`bench`, `pgo`, `bloat`, `flamegraph`, `heap`, `timings`,
-//! `doctor`) for this workspace.
+//! `cargo xtask`: perfkit's tools (`bench`, `pgo`, `bloat`, `flamegraph`, `heap`, `fuzz`,
+//! `timings`, `doctor`) for this workspace.
 fn main() -> std::process::ExitCode {
     perfkit_xtask::main()
 }

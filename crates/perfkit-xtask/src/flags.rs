@@ -152,6 +152,21 @@ xflags::xflags! {
             optional -n, --top n: usize
         }
 
+        /// Run the cargo-fuzz targets of `fuzz/` at the workspace root one after the other,
+        /// each on its corpus `fuzz/corpus/TARGET` (`cargo +nightly fuzz run`, AddressSanitizer),
+        /// then print per target the executions, seconds and findings (inputs saved under
+        /// `fuzz/artifacts/TARGET/`); exit 1 on any finding. Needs nightly and cargo-fuzz.
+        cmd fuzz {
+            /// Only this target.
+            optional --target name: String
+            /// Seconds per target (libFuzzer's `-max_total_time`).
+            optional --time secs: u64
+            /// Executions per target (libFuzzer's `-runs`) [default: 20000, a smoke].
+            optional --runs n: u64
+            /// List the targets and their corpus sizes; run nothing.
+            optional --list
+        }
+
         /// What each command needs (rustc/LLVM; llvm-profdata for pgo, cargo-bloat for bloat,
         /// perf for flamegraph; valgrind) and the SIMD level; the install command for anything
         /// missing.
@@ -250,6 +265,7 @@ pub fn parse(args: Vec<String>) -> Result<std::result::Result<Perfkit, String>> 
                 "bloat",
                 "flamegraph",
                 "heap",
+                "fuzz",
                 "timings",
                 "doctor",
             ]
@@ -349,6 +365,7 @@ mod tests {
             "bloat",
             "flamegraph",
             "heap",
+            "fuzz",
             "timings",
             "doctor",
         ] {

@@ -1,6 +1,7 @@
 //! perfkit's tools for any Cargo workspace: `bench` (criterion and paired benchmarks, with a
 //! report), `pgo` (profile-guided builds, measured), `bloat` (size budgets), `flamegraph`
 //! (a `perf` profile drawn as an SVG flame graph), `heap` (a heap profile for DHAT's viewer),
+//! `fuzz` (every cargo-fuzz target in turn, with a table of executions and findings),
 //! `timings` (`cargo build --timings`, summarised) and `doctor`.
 //!
 //! Two ways in, both working on the workspace that `cargo metadata` finds from the current
@@ -37,6 +38,7 @@ mod bloat;
 mod doctor;
 mod flags;
 mod flamegraph;
+mod fuzz;
 mod heap;
 mod machine;
 mod pgo;
@@ -105,6 +107,7 @@ pub fn run(program: &str, mut args: Vec<String>) -> ExitCode {
             flags::PerfkitCmd::Bloat(b) => bloat::run(&b),
             flags::PerfkitCmd::Flamegraph(f) => flamegraph::run(&f),
             flags::PerfkitCmd::Heap(h) => heap::run(&h),
+            flags::PerfkitCmd::Fuzz(f) => fuzz::run(&f),
             flags::PerfkitCmd::Timings(t) => timings::run(&t),
             flags::PerfkitCmd::Doctor(_) => doctor::run(),
         },
