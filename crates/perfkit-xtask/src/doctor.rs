@@ -115,6 +115,12 @@ pub fn run() -> Result<()> {
         "cargo install cargo-bloat --locked",
         "cargo xtask bloat",
     ));
+    checks.push(tool(
+        "cargo-fuzz",
+        crate::fuzz::nightly_cargo().args(["fuzz", "--version"]),
+        "rustup toolchain install nightly && cargo install cargo-fuzz --locked",
+        "cargo xtask fuzz",
+    ));
     checks.push(perf_check());
     let os = system::os_release();
     checks.push(tool(

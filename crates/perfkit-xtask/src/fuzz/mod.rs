@@ -229,7 +229,7 @@ fn corpus_size(dir: &Path) -> (usize, u64) {
 
 /// `cargo +nightly ARGS`. The rustup proxy on `PATH` is what understands `+nightly` (the
 /// `CARGO` the tools otherwise use is the pinned toolchain's own binary).
-fn nightly_cargo() -> Command {
+pub(crate) fn nightly_cargo() -> Command {
     let mut cmd = Command::new("cargo");
     cmd.arg("+nightly");
     // The outer `cargo run` names its toolchain here; `+nightly` must win.
