@@ -59,6 +59,7 @@ pub mod pool;
 #[cfg(feature = "serde")]
 mod serde_impl;
 pub mod slab;
+mod sync;
 pub mod tracking;
 
 pub use arena::{Arena, ArenaError};

@@ -65,6 +65,7 @@ mod report;
 mod scope;
 mod stats;
 mod stopwatch;
+mod sync;
 mod trace;
 
 pub use hdr::HdrError;
@@ -78,6 +79,12 @@ pub use scope::{ScopeGuard, record};
 pub use stats::{ScopeStats, Snapshot};
 pub use stopwatch::{Stopwatch, nanos, time};
 pub use trace::{Trace, TraceData, TraceError, TraceEvent, TraceThread};
+
+/// Retires the calling thread's scope slots as its exit would: for `tests/loom.rs` only
+/// (`--cfg loom`). Not a public API.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use scope::loom_thread_exit as __loom_thread_exit;
 
 /// Items the [`profile!`] macro expands to. Not a public API.
 #[doc(hidden)]

@@ -1,22 +1,42 @@
 //! The global registry behind [`profile!`](crate::profile): one *slot* per (thread, scope
 //! site or name), each written by its own thread only, all readable on demand.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 
-use crate::histogram::{DEFAULT_PRECISION, Histogram, bucket_count, bucket_index};
+#[cfg(not(loom))]
+use crate::histogram::DEFAULT_PRECISION;
+use crate::histogram::{Histogram, bucket_count, bucket_index};
 use crate::stats::{ScopeStats, Snapshot};
+// Loom's types under `--cfg loom` (`tests/loom.rs` model-checks this module), std's otherwise.
+use crate::sync::{AtomicU64, Mutex, MutexGuard, Ordering};
 
 /// The precision of every scope histogram (relative error ≤ 0.39%).
+#[cfg(not(loom))]
 pub(crate) const SCOPE_PRECISION: u32 = DEFAULT_PRECISION;
+/// Under loom, the smallest precision: 65 buckets a slot instead of 7,424, each an atomic
+/// whose every access the model checker schedules.
+#[cfg(loom)]
+pub(crate) const SCOPE_PRECISION: u32 = 0;
 
 /// Bumped by [`reset`]; a slot whose epoch differs holds data from before the reset.
+#[cfg(not(loom))]
 static EPOCH: AtomicU64 = AtomicU64::new(0);
 
+#[cfg(not(loom))]
 static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
     live: Vec::new(),
     retired: Vec::new(),
 });
+
+// The same statics under loom, made afresh in each execution of a model.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref EPOCH: AtomicU64 = AtomicU64::new(0);
+    static ref REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+        live: Vec::new(),
+        retired: Vec::new(),
+    });
+}
 
 struct Registry {
     /// Every slot still owned by a running thread.

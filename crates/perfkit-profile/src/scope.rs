@@ -244,9 +244,20 @@ fn record_at_site(site: &'static LocalKey<SiteSlot>, name: &'static str, ns: u64
     }
 }
 
-thread_local! {
+// loom's under `--cfg loom` (`tests/loom.rs` models `record` on loom threads).
+crate::sync::thread_local! {
     /// This thread's slots for names recorded without a call-site cache.
     static NAMED: RefCell<Vec<Owned>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Retires the calling thread's slots now, as its exit does (`Owned::drop`). For loom
+/// models only: loom drops its lazily made statics (the registry) as soon as the model's main
+/// closure returns, which may come before a joined thread's locals are destroyed
+/// (tokio-rs/loom#152), so a model's threads retire their slots explicitly, last thing.
+#[cfg(loom)]
+pub fn loom_thread_exit() {
+    let slots = NAMED.with(|named| std::mem::take(&mut *named.borrow_mut()));
+    drop(slots);
 }
 
 /// Records `nanos` nanoseconds under the scope `name` on the calling thread, as if a scope

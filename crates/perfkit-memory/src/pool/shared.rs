@@ -1,11 +1,12 @@
 //! [`Pool`]: the thread-safe pool, with its per-thread caches.
 
-use std::cell::{Cell, UnsafeCell};
+use std::cell::Cell;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 
 use super::{PoolStats, Pooled, Recycle, Reset, sealed};
+// Loom's types under `--cfg loom` (`tests/loom.rs` model-checks this module), std's otherwise.
+use crate::sync::{self, AtomicBool, AtomicU64, Mutex, MutexGuard, Ordering, UnsafeCell};
 
 /// A counter written by one thread at a time and read by any: an increment is a plain load
 /// and store (no read-modify-write), so it costs what a `Cell` does.
@@ -34,7 +35,7 @@ struct ThreadCache<T> {
     /// moving the one already here onto `items`, so a steady get + return cycle carries one
     /// pointer through memory from one cycle to the next and leaves the length of `items`
     /// alone. Accessed only by the owning thread.
-    hot: Cell<Option<Box<T>>>,
+    hot: sync::Cell<Option<Box<T>>>,
     /// Idle objects under `hot`; with it, at most the pool's `cache_cap` (capacity reserved
     /// up front, so pushes never allocate). Accessed only by the owning thread (see
     /// `Pool::cache`), or with `&mut Pool`.
@@ -59,7 +60,7 @@ struct ThreadCache<T> {
 impl<T> ThreadCache<T> {
     fn new(cap: usize) -> Self {
         Self {
-            hot: Cell::new(None),
+            hot: sync::Cell::new(None),
             items: UnsafeCell::new(Vec::with_capacity(cap)),
             gets: OwnedCounter::default(),
             misses: OwnedCounter::default(),
@@ -79,9 +80,11 @@ struct ThreadAlive(Arc<AtomicBool>);
 impl Drop for ThreadAlive {
     fn drop(&mut self) {
         // Order matters: first make every later pool call on this thread take the shared path,
-        // then hand the caches over.
-        STATE.with(|s| s.set(THREAD_EXITED));
-        SLOTS.with(|slots| slots.iter().for_each(|s| s.set((0, std::ptr::null()))));
+        // then hand the caches over. (`try_with` never fails here with std, whose `const`
+        // thread-locals without `Drop` outlive every destructor; loom destroys all of a
+        // thread's locals at once, and then no later pool call can come from this thread.)
+        let _ = STATE.try_with(|s| s.set(THREAD_EXITED));
+        let _ = SLOTS.try_with(|slots| slots.iter().for_each(|s| s.set((0, std::ptr::null()))));
         self.0.store(false, Ordering::Release);
     }
 }
@@ -91,7 +94,7 @@ const THREAD_EXITED: u8 = 1;
 /// Slots in each thread's direct-mapped table of (pool id, cache) pairs.
 const SLOT_COUNT: usize = 8;
 
-thread_local! {
+sync::thread_local! {
     /// (pool id, that pool's cache for this thread). Pool ids start at 1; 0 is empty.
     static SLOTS: [Cell<(u64, *const ())>; SLOT_COUNT] =
         const { [const { Cell::new((0, std::ptr::null())) }; SLOT_COUNT] };
@@ -99,7 +102,9 @@ thread_local! {
     static ALIVE: ThreadAlive = ThreadAlive(Arc::new(AtomicBool::new(true)));
 }
 
-static NEXT_POOL_ID: AtomicU64 = AtomicU64::new(1);
+/// std's atomic even under loom (a `static`, and nothing to model: a counter that only
+/// hands out distinct ids).
+static NEXT_POOL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 struct Entry<T> {
     cache: Box<ThreadCache<T>>,
@@ -174,7 +179,7 @@ impl<T: Reset + Send> Pool<T> {
         factory: impl Fn() -> T + Send + Sync + 'static,
     ) -> Self {
         Self {
-            id: NEXT_POOL_ID.fetch_add(1, Ordering::Relaxed),
+            id: NEXT_POOL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             max_idle,
             cache_cap: thread_cache,
             factory: Box::new(factory),
@@ -285,7 +290,7 @@ impl<T: Reset + Send> Pool<T> {
     fn pop_or_refill(&self, cache: &ThreadCache<T>) -> Box<T> {
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
         // statement and runs no user code.
-        match unsafe { (*cache.items.get()).pop() } {
+        match cache.items.with_mut(|items| unsafe { (*items).pop() }) {
             Some(value) => value,
             None => self.refill(cache),
         }
@@ -307,11 +312,11 @@ impl<T: Reset + Send> Pool<T> {
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the cache is empty and holds
         // capacity for `cache_cap >= batch` objects (`cache_cap >= 1` when caches are on), so
         // this only moves values, without allocating or running user code.
-        let value = unsafe {
-            let items = &mut *cache.items.get();
+        let value = cache.items.with_mut(|items| unsafe {
+            let items = &mut *items;
             items.extend(shared.drain(from..));
             items.pop()
-        };
+        });
         drop(shared);
         cache.refilled.add(batch as u64);
         value.unwrap_or_else(|| unreachable!("the batch holds at least one object"))
@@ -352,15 +357,15 @@ impl<T: Reset + Send> Pool<T> {
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
         // block, and the push never reallocates (len < cap - 1 < reserved capacity) so it
         // runs no user code and no allocator.
-        let kept = unsafe {
-            let items = &mut *cache.items.get();
+        let kept = cache.items.with_mut(|items| unsafe {
+            let items = &mut *items;
             if items.len() + 1 < self.cache_cap {
                 items.push(value);
                 None
             } else {
                 Some(value)
             }
-        };
+        });
         if let Some(value) = kept {
             self.spill(cache, value);
         }
@@ -385,13 +390,13 @@ impl<T: Reset + Send> Pool<T> {
         // SAFETY: this thread owns `cache` (see `Pool::cache`); the borrow ends within this
         // block, which only moves values into vectors with room reserved above (no
         // allocation, no user code).
-        unsafe {
-            let items = &mut *cache.items.get();
+        cache.items.with_mut(|items| unsafe {
+            let items = &mut *items;
             debug_assert!(items.len() < self.cache_cap);
             let mut drained = items.drain(keep.min(items.len())..).chain(Some(value));
             shared.extend(drained.by_ref().take(moved));
             overflow.extend(drained);
-        }
+        });
         drop(shared);
         cache.spilled.add(moved as u64);
         cache.discarded.add(overflow.len() as u64);
@@ -436,13 +441,18 @@ impl<T: Reset + Send> Pool<T> {
                 c.returns.get(),
                 c.discarded.get(),
             );
-            let hits = gets.wrapping_sub(misses);
+            // Saturating: exact (never negative) while the pool is quiet; read while another
+            // thread uses this cache, the counters come from slightly different moments and
+            // could give a negative count, which would wrap to ~1.8e19 (found by
+            // `tests/loom.rs`).
+            let hits = gets.saturating_sub(misses);
             s.hits += hits;
             s.misses += misses;
             s.returns += returns;
             s.discarded += discarded;
             s.detached += c.detached.get();
-            s.idle += (returns + c.refilled.get()).wrapping_sub(discarded + c.spilled.get() + hits);
+            s.idle +=
+                (returns + c.refilled.get()).saturating_sub(discarded + c.spilled.get() + hits);
         }
         s
     }

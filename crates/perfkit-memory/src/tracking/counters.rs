@@ -3,9 +3,10 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU64, Ordering};
 
 use super::AllocStats;
+// Loom's atomics under `--cfg loom` (`tests/loom.rs` model-checks this module), std's otherwise.
+use crate::sync::{AtomicBool, AtomicI64, AtomicPtr, AtomicU64, Ordering, const_unless_loom};
 
 /// The five raw counters.
 #[derive(Clone, Copy, Default)]
@@ -81,17 +82,19 @@ pub(super) fn add_owned(c: &AtomicU64, n: u64) {
 }
 
 impl Block {
-    const fn new() -> Self {
-        Self {
-            allocations: AtomicU64::new(0),
-            deallocations: AtomicU64::new(0),
-            reallocations: AtomicU64::new(0),
-            bytes_allocated: AtomicU64::new(0),
-            bytes_deallocated: AtomicU64::new(0),
-            live: AtomicI64::new(0),
-            high: AtomicI64::new(i64::MIN),
-            low: AtomicI64::new(i64::MAX),
-            claimed: AtomicBool::new(false),
+    const_unless_loom! {
+        fn new() -> Self {
+            Self {
+                allocations: AtomicU64::new(0),
+                deallocations: AtomicU64::new(0),
+                reallocations: AtomicU64::new(0),
+                bytes_allocated: AtomicU64::new(0),
+                bytes_deallocated: AtomicU64::new(0),
+                live: AtomicI64::new(0),
+                high: AtomicI64::new(i64::MIN),
+                low: AtomicI64::new(i64::MAX),
+                claimed: AtomicBool::new(false),
+            }
         }
     }
 
@@ -106,7 +109,12 @@ impl Block {
     }
 }
 
+#[cfg(not(loom))]
 const SEGMENT_BLOCKS: usize = 64;
+/// One block per segment under loom, so that a model with two threads already adds segments
+/// (and can race to link them).
+#[cfg(loom)]
+const SEGMENT_BLOCKS: usize = 1;
 
 /// A group of blocks. The first is static; more (one per 64 simultaneous threads) are taken
 /// from the system allocator — never from the global allocator, so no re-entrancy — and
@@ -117,32 +125,68 @@ pub(super) struct Segment {
 }
 
 impl Segment {
-    const fn new() -> Self {
-        Self {
-            blocks: [const { Block::new() }; SEGMENT_BLOCKS],
-            next: AtomicPtr::new(ptr::null_mut()),
+    const_unless_loom! {
+        fn new() -> Self {
+            Self {
+                #[cfg(not(loom))]
+                blocks: [const { Block::new() }; SEGMENT_BLOCKS],
+                #[cfg(loom)]
+                blocks: std::array::from_fn(|_| Block::new()),
+                next: AtomicPtr::new(ptr::null_mut()),
+            }
         }
     }
 }
 
+#[cfg(not(loom))]
 static FIRST_SEGMENT: Segment = Segment::new();
 /// Counts of threads without a block of their own: while a thread registers, after its
 /// thread-locals are destroyed, or when no block could be had. Updated with atomic
 /// read-modify-writes. Also the block such a thread points at: its bounds send every call
 /// to the slow path.
+#[cfg(not(loom))]
 pub(super) static SHARED: Block = Block::new();
 /// Live bytes as published by the threads (in `FLUSH_BYTES` steps) and its high-water mark.
+#[cfg(not(loom))]
 pub(super) static GLOBAL_LIVE: AtomicI64 = AtomicI64::new(0);
+#[cfg(not(loom))]
 pub(super) static GLOBAL_PEAK: AtomicU64 = AtomicU64::new(0);
 /// Set by the first allocation through any `TrackingAllocator` (in `register`).
+#[cfg(not(loom))]
 pub(super) static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+// The same statics under loom, made afresh in each execution of a model.
+#[cfg(loom)]
+loom::lazy_static! {
+    static ref FIRST_SEGMENT: Segment = Segment::new();
+    pub(super) static ref SHARED: Block = Block::new();
+    pub(super) static ref GLOBAL_LIVE: AtomicI64 = AtomicI64::new(0);
+    pub(super) static ref GLOBAL_PEAK: AtomicU64 = AtomicU64::new(0);
+    pub(super) static ref ACTIVE: AtomicBool = AtomicBool::new(false);
+}
+
+/// The first segment (a function, since under loom `FIRST_SEGMENT` is a lazily made static).
+#[inline(always)]
+fn first_segment() -> &'static Segment {
+    &FIRST_SEGMENT
+}
+
+/// Where a thread without a block of its own points: [`SHARED`].
+#[inline(always)]
+pub(super) fn shared_block() -> *const Block {
+    #[cfg(not(loom))]
+    return &raw const SHARED;
+    #[cfg(loom)]
+    return ptr::from_ref::<Block>(&SHARED);
+}
+
 /// A thread publishes its live-byte change once it moves this far from the last published
 /// value.
 pub(super) const FLUSH_BYTES: i64 = 64 * 1024;
 
 /// Visits every segment.
 pub(super) fn segments() -> impl Iterator<Item = &'static Segment> {
-    let mut next: *const Segment = &FIRST_SEGMENT;
+    let mut next: *const Segment = first_segment();
     std::iter::from_fn(move || {
         // SAFETY: `next` is null or points at the static first segment or at a segment
         // published by `claim_block` (fully initialised before the release CAS that linked
@@ -157,7 +201,7 @@ pub(super) fn segments() -> impl Iterator<Item = &'static Segment> {
 /// only if the system allocator fails.
 pub(super) fn claim_block() -> Option<&'static Block> {
     loop {
-        let mut last = &FIRST_SEGMENT;
+        let mut last = first_segment();
         for seg in segments() {
             for block in &seg.blocks {
                 if !block.claimed.load(Ordering::Relaxed)

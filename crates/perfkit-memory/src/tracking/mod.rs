@@ -38,16 +38,22 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt;
-use std::sync::atomic::Ordering;
+
+use crate::sync::Ordering;
 
 mod counters;
 mod forward;
 mod thread;
 
 use counters::{ACTIVE, GLOBAL_PEAK, SHARED, segments};
+/// Retires the calling thread's block as its exit would: for `tests/loom.rs` only
+/// (`--cfg loom`). Not a public API.
+#[cfg(loom)]
+#[doc(hidden)]
+pub use thread::loom_thread_exit as __loom_thread_exit;
 use thread::{
-    FORBID, LOCAL, dealloc_slow, live, record_alloc, record_dealloc_fast, record_realloc,
-    refresh_bounds, thread_counts,
+    FORBID, dealloc_slow, live, record_alloc, record_dealloc_fast, record_realloc, refresh_bounds,
+    thread_counts, with_local,
 };
 // `crate::heap` sends every thread to the slow path and receives its events.
 #[cfg(feature = "heap-profile")]
@@ -292,7 +298,7 @@ pub fn stats() -> AllocStats {
 /// the global allocator).
 #[must_use]
 pub fn thread_stats() -> AllocStats {
-    LOCAL.with(|l| {
+    with_local(|l| {
         let counts = thread_counts(l);
         let mut s = counts.stats(l.peak.get().max(0) as u64);
         s.live_bytes = live(l).max(0) as u64;
@@ -310,14 +316,14 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
     }
     impl Drop for PeakScope {
         fn drop(&mut self) {
-            LOCAL.with(|l| {
+            with_local(|l| {
                 l.peak.set(l.peak.get().max(self.outer_peak));
                 refresh_bounds(l);
             });
         }
     }
 
-    let (before, live0, scope) = LOCAL.with(|l| {
+    let (before, live0, scope) = with_local(|l| {
         let live = live(l);
         let scope = PeakScope {
             outer_peak: l.peak.replace(live),
@@ -326,7 +332,7 @@ pub fn measure<R>(f: impl FnOnce() -> R) -> (R, AllocStats) {
         (thread_counts(l), live, scope)
     });
     let out = f();
-    let (after, peak) = LOCAL.with(|l| (thread_counts(l), l.peak.get()));
+    let (after, peak) = with_local(|l| (thread_counts(l), l.peak.get()));
     drop(scope);
     let counts = after.minus(before);
     let mut s = counts.stats(0);
@@ -353,7 +359,7 @@ pub fn assert_no_alloc<R>(f: impl FnOnce() -> R) -> R {
     }
     impl ForbidScope {
         fn finish(&self) -> (u64, Option<(usize, usize)>) {
-            LOCAL.with(|l| {
+            with_local(|l| {
                 let mine = l.first_violation.replace(self.outer_first);
                 if self.outer_first.is_none() {
                     l.first_violation.set(mine);
@@ -378,7 +384,7 @@ pub fn assert_no_alloc<R>(f: impl FnOnce() -> R) -> R {
         "assert_no_alloc needs perfkit_memory::tracking::TrackingAllocator as the \
          #[global_allocator]; without it no allocation can be seen"
     );
-    let scope = LOCAL.with(|l| {
+    let scope = with_local(|l| {
         let flags = l.flags.get();
         let scope = ForbidScope {
             outer_forbid: flags & FORBID,

@@ -4,13 +4,15 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 #[cfg(feature = "heap-profile")]
 use super::counters::segments;
 use super::counters::{
     ACTIVE, Block, Counts, FLUSH_BYTES, GLOBAL_LIVE, GLOBAL_PEAK, SHARED, add_owned, claim_block,
+    shared_block,
 };
+// Loom's atomics under `--cfg loom` (`tests/loom.rs` model-checks this module), std's otherwise.
+use crate::sync::{AtomicU64, Ordering};
 
 // Thread state bits.
 /// The thread holds a block and counts into it (the fast path).
@@ -40,8 +42,9 @@ pub(super) struct Local {
     pub(super) first_violation: Cell<Option<(usize, usize)>>,
 }
 
+#[cfg(not(loom))]
 thread_local! {
-    pub(super) static LOCAL: Local = const {
+    static LOCAL: Local = const {
         Local {
             flags: Cell::new(0),
             block: Cell::new(&raw const SHARED),
@@ -59,28 +62,76 @@ thread_local! {
         }
     };
     /// Its destructor hands the thread's block back when the thread exits.
-    static EXIT: ExitHook = const { ExitHook };
+    static EXIT: ExitHook = const { ExitHook {} };
 }
 
-struct ExitHook;
+// Under loom, which destroys all of a thread's locals before running any destructor (so
+// `ExitHook` could not reach `LOCAL`), the hook holds the state itself; it is made on the
+// thread's first call rather than at registration.
+#[cfg(loom)]
+crate::sync::thread_local! {
+    static EXIT: ExitHook = ExitHook {
+        local: Local {
+            flags: Cell::new(0),
+            block: Cell::new(shared_block()),
+            base: Cell::new(Counts::default()),
+            peak: Cell::new(0),
+            published: Cell::new(0),
+            violations: Cell::new(0),
+            first_violation: Cell::new(None),
+        },
+    };
+}
+
+/// Runs `f` on the calling thread's state.
+#[inline(always)]
+pub(super) fn with_local<R>(f: impl FnOnce(&Local) -> R) -> R {
+    #[cfg(not(loom))]
+    return LOCAL.with(f);
+    #[cfg(loom)]
+    return EXIT.with(|hook| f(&hook.local));
+}
+
+struct ExitHook {
+    #[cfg(loom)]
+    local: Local,
+}
 
 impl Drop for ExitHook {
     fn drop(&mut self) {
-        LOCAL.with(|l| {
-            let owned = l.flags.get() & OWN != 0;
-            publish(l);
-            let block = l.block.replace(&raw const SHARED);
-            l.flags.set((l.flags.get() & FORBID) | DEAD);
-            if owned {
-                // SAFETY: with `OWN` set, `block` is the `'static` block this thread claimed.
-                let block = unsafe { &*block };
-                // Back to the unclaimed state (the next owner sets its own bounds).
-                block.high.store(i64::MIN, Ordering::Relaxed);
-                block.low.store(i64::MAX, Ordering::Relaxed);
-                // Release: the next owner's acquire CAS sees our final counts.
-                block.claimed.store(false, Ordering::Release);
-            }
-        });
+        #[cfg(not(loom))]
+        LOCAL.with(retire);
+        #[cfg(loom)]
+        if self.local.flags.get() & DEAD == 0 {
+            retire(&self.local);
+        }
+    }
+}
+
+/// Runs the calling thread's exit hook now (`retire`), as its exit would. For loom models
+/// only: loom drops its lazily made statics (`SHARED`, the segments, ...) as soon as the
+/// model's main closure returns, which may come before a joined thread's locals are destroyed
+/// (tokio-rs/loom#152), so a model's threads retire explicitly, last thing. The hook then
+/// finds the thread retired and does nothing.
+#[cfg(loom)]
+pub fn loom_thread_exit() {
+    with_local(retire);
+}
+
+/// The thread is exiting: publish its live bytes and hand its block back.
+fn retire(l: &Local) {
+    let owned = l.flags.get() & OWN != 0;
+    publish(l);
+    let block = l.block.replace(shared_block());
+    l.flags.set((l.flags.get() & FORBID) | DEAD);
+    if owned {
+        // SAFETY: with `OWN` set, `block` is the `'static` block this thread claimed.
+        let block = unsafe { &*block };
+        // Back to the unclaimed state (the next owner sets its own bounds).
+        block.high.store(i64::MIN, Ordering::Relaxed);
+        block.low.store(i64::MAX, Ordering::Relaxed);
+        // Release: the next owner's acquire CAS sees our final counts.
+        block.claimed.store(false, Ordering::Release);
     }
 }
 
@@ -193,7 +244,7 @@ pub(crate) enum Event {
 /// counter updates.
 #[inline(always)]
 pub(super) fn record_alloc(ptr: *mut u8, size: usize, align: usize) {
-    LOCAL.with(|l| {
+    with_local(|l| {
         let b = block(l);
         let live = b.live.load(Ordering::Relaxed).wrapping_add(size as i64);
         if live > b.high.load(Ordering::Relaxed) {
@@ -209,7 +260,7 @@ pub(super) fn record_alloc(ptr: *mut u8, size: usize, align: usize) {
 /// can; `false` when [`record_slow`] has to.
 #[inline(always)]
 pub(super) fn record_dealloc_fast(size: usize) -> bool {
-    LOCAL.with(|l| {
+    with_local(|l| {
         let b = block(l);
         let live = b.live.load(Ordering::Relaxed).wrapping_sub(size as i64);
         if live < b.low.load(Ordering::Relaxed) {
@@ -226,7 +277,7 @@ pub(super) fn record_dealloc_fast(size: usize) -> bool {
 #[cold]
 #[inline(never)]
 fn alloc_slow(ptr: *mut u8, size: usize, align: usize) {
-    LOCAL.with(|l| record_slow(l, Event::Alloc { size, align, ptr }));
+    with_local(|l| record_slow(l, Event::Alloc { size, align, ptr }));
 }
 
 /// Counts a deallocation on the slow path, then forwards it to `inner`.
@@ -237,7 +288,7 @@ fn alloc_slow(ptr: *mut u8, size: usize, align: usize) {
 #[cold]
 #[inline(never)]
 pub(super) unsafe fn dealloc_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layout: Layout) {
-    LOCAL.with(|l| {
+    with_local(|l| {
         record_slow(
             l,
             Event::Dealloc {
@@ -253,7 +304,7 @@ pub(super) unsafe fn dealloc_slow<A: GlobalAlloc>(inner: &A, ptr: *mut u8, layou
 /// Counts a reallocation from `old` to `new` bytes.
 #[inline(always)]
 pub(super) fn record_realloc(new_ptr: *mut u8, old: usize, new: usize, align: usize) {
-    LOCAL.with(|l| {
+    with_local(|l| {
         let b = block(l);
         let live = b
             .live
@@ -274,7 +325,7 @@ pub(super) fn record_realloc(new_ptr: *mut u8, old: usize, new: usize, align: us
 #[cold]
 #[inline(never)]
 fn realloc_slow(new_ptr: *mut u8, old: usize, new: usize, align: usize) {
-    LOCAL.with(|l| {
+    with_local(|l| {
         record_slow(
             l,
             Event::Realloc {
