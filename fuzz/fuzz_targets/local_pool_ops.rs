@@ -7,71 +7,15 @@
 //! prefill fills to `min(n, max_idle)`; every counter of `stats()` matches the model.
 #![no_main]
 
+#[path = "common/pool_object.rs"]
+mod pool_object;
+
 use std::collections::BTreeSet;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
-use perfkit_memory::pool::{LocalPool, PoolStats, Pooled, Reset};
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(0);
-/// Ids of the objects alive now.
-static LIVE: Mutex<BTreeSet<u64>> = Mutex::new(BTreeSet::new());
-/// Ids of the objects the factory made, in order, since last taken.
-static MADE: Mutex<Vec<u64>> = Mutex::new(Vec::new());
-/// Ids of the objects dropped, in order, since last taken.
-static DROPPED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
-
-fn take(log: &Mutex<Vec<u64>>) -> Vec<u64> {
-    std::mem::take(&mut *log.lock().unwrap())
-}
-
-/// A pooled object: an id, a canary, and data that `reset` clears.
-struct Obj {
-    id: u64,
-    canary: u64,
-    data: Vec<u8>,
-}
-
-impl Obj {
-    fn new(data: Vec<u8>) -> Self {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        assert!(LIVE.lock().unwrap().insert(id));
-        Self {
-            id,
-            canary: !id,
-            data,
-        }
-    }
-    fn made() -> Self {
-        let obj = Self::new(Vec::new());
-        MADE.lock().unwrap().push(obj.id);
-        obj
-    }
-    fn check(&self) {
-        assert_eq!(self.canary, !self.id, "object corrupted");
-    }
-}
-
-impl Reset for Obj {
-    fn reset(&mut self) {
-        self.check();
-        self.data.clear();
-    }
-}
-
-impl Drop for Obj {
-    fn drop(&mut self) {
-        self.check();
-        assert!(
-            LIVE.lock().unwrap().remove(&self.id),
-            "object {} dropped twice",
-            self.id
-        );
-        DROPPED.lock().unwrap().push(self.id);
-    }
-}
+use perfkit_memory::pool::{LocalPool, PoolStats, Pooled};
+use pool_object::{DROPPED, LIVE, MADE, Obj, take};
 
 #[derive(Debug, Arbitrary)]
 enum Op {
