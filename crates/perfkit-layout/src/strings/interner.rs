@@ -719,8 +719,10 @@ mod tests {
             let mean = mean_probe(&i, &crafted);
             #[cfg(feature = "std")]
             std::eprintln!("crafted set: mean probe {attacked:.2} groups, fresh seed {mean:.2}");
+            // Fewer strings under Miri, so more spread by chance: a looser bound there.
+            let bound = if cfg!(miri) { 2.0 } else { 1.6 };
             assert!(
-                mean < 1.6,
+                mean < bound,
                 "mean probe {mean:.2} groups under a fresh seed (crafted: {attacked:.2})"
             );
             // Fresh random seeds differ per instance.
@@ -735,7 +737,9 @@ mod tests {
 
     #[test]
     fn repeats_find_their_symbol_in_and_out_of_the_home_group() {
-        let mut i = Interner::new();
+        // A fixed seed: whether some entries are displaced depends on the hashes, and this
+        // seed displaces some at both sizes below (a random one did not always, under Miri).
+        let mut i = Interner::with_seed(3);
         // Fewer under Miri, which runs this about a thousand times slower.
         let n = if cfg!(miri) { 400 } else { 3_000 };
         let words: Vec<String> = (0..n)
