@@ -12,8 +12,12 @@
 //! The AVX2 and AVX-512 levels take the continuation bits of 64 bytes at a time into one
 //! 64-bit mask (so the next step's key is a shift, not a load), fill eight 32-bit lanes per
 //! step, and decode a longer varint from that mask (its length by one `tzcnt`, its value by
-//! the branch-free 7-bit pack, not `pext`, which is slow microcode on some AVX2 CPUs); they
-//! run while 64 bytes are readable and 64 slots reserved.
+//! the branch-free 7-bit pack); they run while 64 bytes are readable and 64 slots reserved.
+//! A block of long varints (at most [`SPARSE_STOPS`] ends in its 64 bytes) is decoded value
+//! by value straight from the mask instead: the next end is `tzcnt`, the step is `blsr`, and
+//! each value is packed without a branch on its length, by `pext` on CPUs where it is fast
+//! (chosen once per call) and by shifts and masks where it is slow microcode (AMD before
+//! Zen 3).
 
 use alloc::vec::Vec;
 use core::arch::x86_64::{
@@ -26,7 +30,7 @@ use core::arch::x86_64::{
     _mm256_extracti128_si256, _mm256_load_si256, _mm256_loadu_si256, _mm256_movemask_epi8,
     _mm256_or_si256, _mm256_set1_epi32, _mm256_shuffle_epi8, _mm256_srli_epi32,
     _mm256_storeu_si256, _mm512_cvtepu8_epi32, _mm512_cvtepu8_epi64, _mm512_cvtepu16_epi64,
-    _mm512_cvtepu32_epi64, _mm512_storeu_si512,
+    _mm512_cvtepu32_epi64, _mm512_storeu_si512, _pext_u64,
 };
 
 use super::batch::{at, decode_u32_scalar, decode_u64_scalar};
@@ -224,6 +228,7 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
     count: usize,
     out: &mut Vec<T>,
     wide: impl Fn(*const u8, u64) -> Option<(T, usize)>,
+    exact: impl Fn(*const u8, usize) -> Option<T>,
     one: impl Fn(&[u8]) -> Result<(T, usize), DecodeError>,
     rest: impl FnOnce(&[u8], usize, usize, &mut Vec<T>) -> Result<usize, DecodeError>,
 ) -> Result<usize, DecodeError> {
@@ -236,7 +241,9 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
     // `produced`. Inside it a step starts at `off <= 48`, so its 16-byte load, the 10 bytes
     // `wide` may read and the 16 mask bits it looks at all lie within the block. A block never
     // consumes more than 64 bytes, so it produces at most 64 values, and a step's store (at
-    // most 16 elements) starts at most `off` values into the block.
+    // most 16 elements) starts at most `off` values into the block. The value-by-value path
+    // runs only with 80 readable bytes at `pos`, so the 10 bytes `exact` reads at any start
+    // in the block are readable, and it writes one element per stop bit: at most 64.
     // SAFETY: by the above every load stays within the input and every store within the 64
     // slots; `PLANS8` never consumes more than 12 bytes nor claims more lanes than its
     // shuffle fills.
@@ -247,6 +254,36 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
             let lo = _mm256_movemask_epi8(_mm256_loadu_si256(block.cast())) as u32;
             let hi = _mm256_movemask_epi8(_mm256_loadu_si256(block.add(32).cast())) as u32;
             let mask = u64::from(lo) | u64::from(hi) << 32;
+            // A block of long varints (few stop bits) is decoded value by value from the
+            // mask itself: each value's end is the next set bit of `stops` (`tzcnt`, then
+            // `blsr`), so the step-to-step chain is one instruction and the values decode in
+            // parallel, with no branch on their sizes. The table steps below would take one
+            // branchy step per varint longer than 4 bytes. 16 bytes are readable past every
+            // start in the block here, which `exact` needs.
+            let stops = !mask;
+            let n_stops = stops.count_ones();
+            if n_stops != 0 && n_stops <= SPARSE_STOPS && pos + 80 <= input.len() {
+                let dst = dst0.add(produced);
+                let mut stops = stops;
+                let mut start = 0;
+                let mut k = 0;
+                while stops != 0 {
+                    let end = stops.trailing_zeros() as usize;
+                    let Some(value) = exact(block.add(start), end + 1 - start) else {
+                        // Invalid (too long, or too large): the scalar decoder names the
+                        // error, at its offset, from this value on.
+                        out.set_len(base + produced + k);
+                        return rest(input, pos + start, count - produced - k, out);
+                    };
+                    dst.add(k).write(value);
+                    k += 1;
+                    start = end + 1;
+                    stops &= stops - 1;
+                }
+                produced += k;
+                pos += start;
+                continue;
+            }
             let mut off = 0;
             while off <= 48 {
                 let step = block.add(off);
@@ -295,6 +332,84 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
         out.set_len(base + produced);
     }
     rest(input, pos, count - produced, out)
+}
+
+/// A block with at most this many varint ends (an average length of 4 bytes or more) takes
+/// the value-by-value path of [`decode_body8`].
+const SPARSE_STOPS: u32 = 16;
+
+/// The `u64` varint of `len` bytes (1 or more) at `at`, without a branch on `len`; `None`
+/// when it is invalid (more than 10 bytes, or a 10th byte above 1).
+///
+/// # Safety
+///
+/// - 10 bytes are readable at `at`; the CPU supports BMI1 and BMI2 (`bzhi`).
+#[inline(always)]
+unsafe fn exact_u64<const PEXT: bool>(at: *const u8, len: usize) -> Option<u64> {
+    let bits = 8 * len as u32;
+    // SAFETY: the caller guarantees 10 readable bytes at `at` and the CPU features.
+    let (word, tail) = unsafe {
+        (
+            u64::from_le(at.cast::<u64>().read_unaligned()),
+            u64::from(u16::from_le(at.add(8).cast::<u16>().read_unaligned())),
+        )
+    };
+    // SAFETY: as above (`bzhi` keeps all bits for an index of 64 or more).
+    let (low, tail_bytes) = unsafe {
+        (
+            pack_low7::<PEXT>(_bzhi_u64(LOW7, bits), word),
+            _bzhi_u64(tail, bits.saturating_sub(64)),
+        )
+    };
+    // Bytes 9 and 10: the 7 data bits of the 9th, the 1 bit left for the 10th.
+    let high = (tail_bytes & 0x7f) | (tail_bytes >> 1 & 0x80);
+    let valid = (len <= 10) & !((len == 10) & (tail >> 8 > 1));
+    valid.then_some(low | high << 56)
+}
+
+/// The bits of `word` under `mask` (a prefix of [`LOW7`]) packed to the bottom: one `pext`
+/// when `PEXT` (CPUs where it is fast), the portable shifts and masks otherwise.
+///
+/// # Safety
+///
+/// - The CPU supports BMI2.
+#[inline(always)]
+unsafe fn pack_low7<const PEXT: bool>(mask: u64, word: u64) -> u64 {
+    if PEXT {
+        // SAFETY: the caller guarantees BMI2.
+        unsafe { _pext_u64(word, mask) }
+    } else {
+        pack7(word & mask)
+    }
+}
+
+/// Whether `pext` is fast here (chosen once per process, see `bmi`).
+#[inline(always)]
+fn fast_pext() -> bool {
+    #[cfg(not(miri))]
+    return super::bmi::fast_bmi();
+    #[cfg(miri)]
+    return false;
+}
+
+/// [`exact_u64`] for `u32` varints (at most 5 bytes, at most 32 bits).
+///
+/// # Safety
+///
+/// - 8 bytes are readable at `at`; the CPU supports BMI1 and BMI2.
+#[inline(always)]
+unsafe fn exact_u32<const PEXT: bool>(at: *const u8, len: usize) -> Option<u32> {
+    // SAFETY: the caller guarantees 8 readable bytes at `at` and the CPU features.
+    let value = unsafe {
+        pack_low7::<PEXT>(
+            _bzhi_u64(LOW7, 8 * len as u32),
+            u64::from_le(at.cast::<u64>().read_unaligned()),
+        )
+    };
+    if len > MAX_LEN_U32 {
+        return None;
+    }
+    u32::try_from(value).ok()
 }
 
 /// One `u64` varint at `at` whose continuation bits are the low bits of `cont` (at least 16 of
@@ -604,7 +719,7 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
 }
 
 macro_rules! kernels {
-    ($($name:ident, $body:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal $(, $wide:path)?;)*) => {$(
+    ($($name:ident, $body:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal;)*) => {$(
         /// Batch decode at one level (see the module docs).
         ///
         /// # Safety
@@ -616,23 +731,86 @@ macro_rules! kernels {
             // SAFETY: forwarded preconditions; `$sink` needs no more than `$features`. `$one`
             // is wrapped in a closure so it is inlined (a function item passed as `impl Fn`
             // goes through an out-of-line call shim, with spills around it).
-            unsafe { $body::<$t, $sink>(input, count, out, $(|p, c| $wide(p, c),)? |b| $one(b), $rest) }
+            unsafe { $body::<$t, $sink>(input, count, out, |b| $one(b), $rest) }
+        }
+    )*};
+}
+
+macro_rules! wide_kernels {
+    ($($name:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal, $wide:path, $exact:ident;)*) => {$(
+        /// Batch decode at one level (see the module docs).
+        ///
+        /// # Safety
+        ///
+        /// - The CPU supports the enabled target features.
+        /// - `out` has spare capacity for at least `min(count, input.len())` elements.
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn $name(input: &[u8], count: usize, out: &mut Vec<$t>) -> Result<usize, DecodeError> {
+            // SAFETY: forwarded preconditions; `$sink` and the closures need no more than
+            // `$features` (BMI2 for `pext`). Closures, not function items, so they inline.
+            // The `pext` choice is made once per call, not per value.
+            unsafe {
+                if fast_pext() {
+                    decode_body8::<$t, $sink>(input, count, out, |p, c| $wide(p, c),
+                        |p, n| $exact::<true>(p, n), |b| $one(b), $rest)
+                } else {
+                    decode_body8::<$t, $sink>(input, count, out, |p, c| $wide(p, c),
+                        |p, n| $exact::<false>(p, n), |b| $one(b), $rest)
+                }
+            }
         }
     )*};
 }
 
 kernels! {
     decode_u64_sse41, decode_body, u64, Sse41, decode_u64, decode_u64_scalar, "sse4.1,ssse3";
-    decode_u64_avx2, decode_body8, u64, Avx2, decode_u64, decode_u64_scalar, "avx2,bmi1,bmi2", wide_u64;
-    decode_u64_avx512, decode_body8, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2", wide_u64;
     decode_u32_sse41, decode_body, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3";
-    decode_u32_avx2, decode_body8, u32, Avx2, decode_u32, decode_u32_scalar, "avx2,bmi1,bmi2", wide_u32;
-    decode_u32_avx512, decode_body8, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2", wide_u32;
+}
+
+wide_kernels! {
+    decode_u64_avx2, u64, Avx2, decode_u64, decode_u64_scalar, "avx2,bmi1,bmi2,popcnt", wide_u64, exact_u64;
+    decode_u64_avx512, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2,popcnt", wide_u64, exact_u64;
+    decode_u32_avx2, u32, Avx2, decode_u32, decode_u32_scalar, "avx2,bmi1,bmi2,popcnt", wide_u32, exact_u32;
+    decode_u32_avx512, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2,popcnt", wide_u32, exact_u32;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Both packs of `exact_u64`/`exact_u32` against the single-value decoders, on every
+    /// length (valid, too long and too large) of arbitrary bytes ending in a stop byte.
+    #[test]
+    fn exact_decodes_like_the_single_decoders_with_and_without_pext() {
+        if !std::arch::is_x86_feature_detected!("bmi2") {
+            return;
+        }
+        let mut rng = perfkit_testkit::Rng::new(5);
+        for _ in 0..20_000 {
+            let len = rng.range(1, 13) as usize;
+            let mut bytes = [0u8; 16];
+            for (i, b) in bytes.iter_mut().enumerate() {
+                let r = rng.next_u32() as u8;
+                *b = if i + 1 < len { r | 0x80 } else { r & 0x7f };
+            }
+            if rng.below(3) == 0 {
+                bytes[len - 1] &= 0x03;
+            }
+            let want = decode_u64(&bytes).ok().map(|(v, n)| {
+                assert_eq!(n, len);
+                v
+            });
+            let want32 = decode_u32(&bytes).ok().map(|(v, _)| v);
+            // SAFETY: 16 readable bytes; BMI2 checked above.
+            unsafe {
+                let at = bytes.as_ptr();
+                assert_eq!(exact_u64::<true>(at, len), want, "{bytes:x?}");
+                assert_eq!(exact_u64::<false>(at, len), want, "{bytes:x?}");
+                assert_eq!(exact_u32::<true>(at, len), want32, "{bytes:x?}");
+                assert_eq!(exact_u32::<false>(at, len), want32, "{bytes:x?}");
+            }
+        }
+    }
 
     #[test]
     fn plan8_decodes_nothing_exactly_when_the_first_varint_is_long() {

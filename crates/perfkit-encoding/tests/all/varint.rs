@@ -266,14 +266,34 @@ proptest! {
 /// position of the first blocks; every level gives the scalar result, errors included.
 #[test]
 fn batch_blocks_agree_with_scalar_at_every_corruption() {
-    let scalar = Simd::new(Level::Scalar).unwrap();
     let values: Vec<u64> = perfkit_testkit::varint_mix(400, 11)
         .iter()
         .enumerate()
         .map(|(i, &v)| if i % 7 == 3 { v | 1 << (56 + i % 8) } else { v })
         .collect();
+    blocks_agree_with_scalar(&values);
+}
+
+/// As above on blocks of long varints (3 to 10 bytes, and all 9 or 10), which the wide
+/// levels decode value by value from the block's stop bits.
+#[test]
+fn sparse_blocks_agree_with_scalar_at_every_corruption() {
+    let mut rng = perfkit_testkit::Rng::new(21);
+    let long: Vec<u64> = (0..300)
+        .map(|_| {
+            let len = rng.range(3, 11) as u32;
+            (1u64 << (7 * (len - 1))) | (rng.next_u64() >> (64 - 7 * (len - 1).min(9)))
+        })
+        .collect();
+    blocks_agree_with_scalar(&long);
+    let full: Vec<u64> = (0..300).map(|_| rng.next_u64() | 1 << 56).collect();
+    blocks_agree_with_scalar(&full);
+}
+
+fn blocks_agree_with_scalar(values: &[u64]) {
+    let scalar = Simd::new(Level::Scalar).unwrap();
     let mut bytes = Vec::new();
-    encode_u64_slice(&values, &mut bytes);
+    encode_u64_slice(values, &mut bytes);
     let check = |input: &[u8], count: usize| {
         let mut want = Vec::new();
         let want_r = decode_u64_slice_with(scalar, input, count, &mut want);
@@ -295,6 +315,12 @@ fn batch_blocks_agree_with_scalar_at_every_corruption() {
         want_r
     };
     assert_eq!(check(&bytes, values.len()), Ok(bytes.len()));
+    // Fewer values asked for than the input holds: stops exactly there.
+    let mut some = Vec::new();
+    let half = values.len() / 2;
+    let read = decode_u64_slice(&bytes, half, &mut some).unwrap();
+    assert_eq!(some, values[..half]);
+    assert_eq!(check(&bytes, half), Ok(read));
     for p in 0..200 {
         let mut overlong = bytes.clone();
         overlong[p..p + 11].fill(0xff);
