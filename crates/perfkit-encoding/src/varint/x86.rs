@@ -263,22 +263,12 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
             let stops = !mask;
             let n_stops = stops.count_ones();
             if n_stops != 0 && n_stops <= SPARSE_STOPS && pos + 80 <= input.len() {
-                let dst = dst0.add(produced);
-                let mut stops = stops;
-                let mut start = 0;
-                let mut k = 0;
-                while stops != 0 {
-                    let end = stops.trailing_zeros() as usize;
-                    let Some(value) = exact(block.add(start), end + 1 - start) else {
-                        // Invalid (too long, or too large): the scalar decoder names the
-                        // error, at its offset, from this value on.
-                        out.set_len(base + produced + k);
-                        return rest(input, pos + start, count - produced - k, out);
-                    };
-                    dst.add(k).write(value);
-                    k += 1;
-                    start = end + 1;
-                    stops &= stops - 1;
+                let (start, k, valid) = sparse_block(block, stops, dst0.add(produced), &exact);
+                if !valid {
+                    // Invalid (too long, or too large): the scalar decoder names the
+                    // error, at its offset, from this value on.
+                    out.set_len(base + produced + k);
+                    return rest(input, pos + start, count - produced - k, out);
                 }
                 produced += k;
                 pos += start;
@@ -338,14 +328,50 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
 /// the value-by-value path of [`decode_body8`].
 const SPARSE_STOPS: u32 = 16;
 
+/// Decodes, value by value, every varint that ends in the 64-byte `block`, whose set bits in
+/// `stops` mark the varints' last bytes (`stops != 0`), into `dst`: returns the bytes
+/// consumed, the values written and `true`, or, at the first invalid varint, its offset in
+/// the block, the values written before it and `false`.
+///
+/// # Safety
+///
+/// - 80 bytes are readable at `block` (10 past any start in it); `dst` is valid for writing
+///   64 elements; the CPU supports what `exact` needs.
+#[inline(always)]
+unsafe fn sparse_block<T>(
+    block: *const u8,
+    mut stops: u64,
+    dst: *mut T,
+    exact: &impl Fn(*const u8, usize) -> Option<T>,
+) -> (usize, usize, bool) {
+    let mut start = 0;
+    let mut k = 0;
+    while stops != 0 {
+        let end = stops.trailing_zeros() as usize;
+        let Some(value) = exact(
+            // SAFETY: `start <= end < 64`, inside the block.
+            unsafe { block.add(start) },
+            end + 1 - start,
+        ) else {
+            return (start, k, false);
+        };
+        // SAFETY: one element per set bit of a 64-bit mask: `k < 64`.
+        unsafe { dst.add(k).write(value) };
+        k += 1;
+        start = end + 1;
+        stops &= stops - 1;
+    }
+    (start, k, true)
+}
+
 /// The `u64` varint of `len` bytes (1 or more) at `at`, without a branch on `len`; `None`
 /// when it is invalid (more than 10 bytes, or a 10th byte above 1).
 ///
 /// # Safety
 ///
-/// - 10 bytes are readable at `at`; the CPU supports BMI1 and BMI2 (`bzhi`).
+/// - 10 bytes are readable at `at`; the CPU supports BMI2 when `PEXT` or `BMI`.
 #[inline(always)]
-unsafe fn exact_u64<const PEXT: bool>(at: *const u8, len: usize) -> Option<u64> {
+unsafe fn exact_u64<const PEXT: bool, const BMI: bool>(at: *const u8, len: usize) -> Option<u64> {
     let bits = 8 * len as u32;
     // SAFETY: the caller guarantees 10 readable bytes at `at` and the CPU features.
     let (word, tail) = unsafe {
@@ -354,15 +380,22 @@ unsafe fn exact_u64<const PEXT: bool>(at: *const u8, len: usize) -> Option<u64> 
             u64::from(u16::from_le(at.add(8).cast::<u16>().read_unaligned())),
         )
     };
-    // SAFETY: as above (`bzhi` keeps all bits for an index of 64 or more).
-    let (low, tail_bytes) = unsafe {
+    // SAFETY: as above (`bzhi` keeps all bits for an index of 64 or more). Bytes 9 and 10
+    // give the 7 data bits of the 9th and the 1 bit left for the 10th.
+    let (low, high) = unsafe {
         (
-            pack_low7::<PEXT>(_bzhi_u64(LOW7, bits), word),
-            _bzhi_u64(tail, bits.saturating_sub(64)),
+            pack_low7::<PEXT>(keep_low::<BMI>(LOW7, bits), word),
+            if PEXT {
+                _pext_u64(tail, keep_low::<BMI>(0x017f, bits.saturating_sub(64)))
+            } else {
+                let t = keep_low::<BMI>(tail, bits.saturating_sub(64));
+                (t & 0x7f) | (t >> 1 & 0x80)
+            },
         )
     };
-    // Bytes 9 and 10: the 7 data bits of the 9th, the 1 bit left for the 10th.
-    let high = (tail_bytes & 0x7f) | (tail_bytes >> 1 & 0x80);
+    // Written as `&` and `!` of comparisons on purpose: as `(len < 10) | (...)` the compiler
+    // branched on `len == 10`, a mispredict on every mix of 9- and 10-byte values (2.7× the
+    // time on full-range `u64`s).
     let valid = (len <= 10) & !((len == 10) & (tail >> 8 > 1));
     valid.then_some(low | high << 56)
 }
@@ -383,6 +416,25 @@ unsafe fn pack_low7<const PEXT: bool>(mask: u64, word: u64) -> u64 {
     }
 }
 
+/// `x` with its bits `bits` and up cleared (all of `x` for `bits >= 64`): BMI2 `bzhi` when
+/// `BMI`, a shift and a select otherwise. The two differ only for `bits >= 256`, which no
+/// valid varint reaches.
+///
+/// # Safety
+///
+/// - With `BMI`, the CPU supports BMI2.
+#[inline(always)]
+unsafe fn keep_low<const BMI: bool>(x: u64, bits: u32) -> u64 {
+    if BMI {
+        // SAFETY: the caller guarantees BMI2.
+        unsafe { _bzhi_u64(x, bits) }
+    } else if bits >= 64 {
+        x
+    } else {
+        x & ((1u64 << bits) - 1)
+    }
+}
+
 /// Whether `pext` is fast here (chosen once per process, see `bmi`).
 #[inline(always)]
 fn fast_pext() -> bool {
@@ -396,13 +448,13 @@ fn fast_pext() -> bool {
 ///
 /// # Safety
 ///
-/// - 8 bytes are readable at `at`; the CPU supports BMI1 and BMI2.
+/// - 8 bytes are readable at `at`; the CPU supports BMI2 when `PEXT` or `BMI`.
 #[inline(always)]
-unsafe fn exact_u32<const PEXT: bool>(at: *const u8, len: usize) -> Option<u32> {
+unsafe fn exact_u32<const PEXT: bool, const BMI: bool>(at: *const u8, len: usize) -> Option<u32> {
     // SAFETY: the caller guarantees 8 readable bytes at `at` and the CPU features.
     let value = unsafe {
         pack_low7::<PEXT>(
-            _bzhi_u64(LOW7, 8 * len as u32),
+            keep_low::<BMI>(LOW7, 8 * len as u32),
             u64::from_le(at.cast::<u64>().read_unaligned()),
         )
     };
@@ -644,6 +696,22 @@ impl Sink<u32> for Avx512 {
     }
 }
 
+/// The continuation bits of the 64 bytes at `block`, one per byte (SSE2 `pmovmskb`).
+///
+/// # Safety
+///
+/// - 64 bytes are readable at `block`.
+#[inline(always)]
+unsafe fn movemask64(block: *const u8) -> u64 {
+    // SAFETY: the caller guarantees 64 readable bytes; SSE2 is baseline on x86-64.
+    unsafe {
+        let m = |i: usize| {
+            u64::from(_mm_movemask_epi8(_mm_loadu_si128(block.add(16 * i).cast())) as u16)
+        };
+        m(0) | m(1) << 16 | m(2) << 32 | m(3) << 48
+    }
+}
+
 /// The shared loop. Decodes `count` varints from `input` into `out`'s spare capacity.
 ///
 /// # Safety
@@ -655,6 +723,7 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
     input: &[u8],
     count: usize,
     out: &mut Vec<T>,
+    exact: impl Fn(*const u8, usize) -> Option<T>,
     one: impl Fn(&[u8]) -> Result<(T, usize), DecodeError>,
     rest: impl FnOnce(&[u8], usize, usize, &mut Vec<T>) -> Result<usize, DecodeError>,
 ) -> Result<usize, DecodeError> {
@@ -665,7 +734,7 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
     let mut pos = 0;
     // The loop condition keeps 16 readable bytes at `pos` and 16 writable slots at
     // `produced` (within the `room` the caller reserved); every store writes at most 16
-    // elements; `PLANS` entries never consume more than 12 bytes nor claim more lanes than the
+    // elements (the value-by-value path checks for its own 80 bytes and 64 slots); `PLANS` entries never consume more than 12 bytes nor claim more lanes than the
     // shuffle fills.
     // SAFETY: every load and store stays in bounds (above); the CPU features are the caller's
     // precondition.
@@ -703,6 +772,25 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
                     );
                 }
                 _ => {
+                    // The first varint is longer than 4 bytes. When the 64 bytes from here
+                    // hold few varint ends (a run of long values), they are decoded value by
+                    // value from their stop mask, as the wide levels do, instead of one
+                    // branchy step each.
+                    if pos + 80 <= input.len() && produced + 64 <= room {
+                        let block = input.as_ptr().add(pos);
+                        let stops = !movemask64(block);
+                        let n_stops = stops.count_ones();
+                        if n_stops != 0 && n_stops <= SPARSE_STOPS {
+                            let (start, k, valid) = sparse_block(block, stops, dst, &exact);
+                            if !valid {
+                                out.set_len(base + produced + k);
+                                return rest(input, pos + start, count - produced - k, out);
+                            }
+                            produced += k;
+                            pos += start;
+                            continue;
+                        }
+                    }
                     let (value, n) = one(&input[pos..]).map_err(|e| at(e, pos))?;
                     dst.write(value);
                     produced += 1;
@@ -719,7 +807,7 @@ unsafe fn decode_body<T: Copy, S: Sink<T>>(
 }
 
 macro_rules! kernels {
-    ($($name:ident, $body:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal;)*) => {$(
+    ($($name:ident, $body:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal, $exact:ident;)*) => {$(
         /// Batch decode at one level (see the module docs).
         ///
         /// # Safety
@@ -731,7 +819,7 @@ macro_rules! kernels {
             // SAFETY: forwarded preconditions; `$sink` needs no more than `$features`. `$one`
             // is wrapped in a closure so it is inlined (a function item passed as `impl Fn`
             // goes through an out-of-line call shim, with spills around it).
-            unsafe { $body::<$t, $sink>(input, count, out, |b| $one(b), $rest) }
+            unsafe { $body::<$t, $sink>(input, count, out, |p, n| $exact::<false, false>(p, n), |b| $one(b), $rest) }
         }
     )*};
 }
@@ -752,10 +840,10 @@ macro_rules! wide_kernels {
             unsafe {
                 if fast_pext() {
                     decode_body8::<$t, $sink>(input, count, out, |p, c| $wide(p, c),
-                        |p, n| $exact::<true>(p, n), |b| $one(b), $rest)
+                        |p, n| $exact::<true, true>(p, n), |b| $one(b), $rest)
                 } else {
                     decode_body8::<$t, $sink>(input, count, out, |p, c| $wide(p, c),
-                        |p, n| $exact::<false>(p, n), |b| $one(b), $rest)
+                        |p, n| $exact::<false, true>(p, n), |b| $one(b), $rest)
                 }
             }
         }
@@ -763,8 +851,8 @@ macro_rules! wide_kernels {
 }
 
 kernels! {
-    decode_u64_sse41, decode_body, u64, Sse41, decode_u64, decode_u64_scalar, "sse4.1,ssse3";
-    decode_u32_sse41, decode_body, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3";
+    decode_u64_sse41, decode_body, u64, Sse41, decode_u64, decode_u64_scalar, "sse4.1,ssse3,popcnt", exact_u64;
+    decode_u32_sse41, decode_body, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3,popcnt", exact_u32;
 }
 
 wide_kernels! {
@@ -778,7 +866,7 @@ wide_kernels! {
 mod tests {
     use super::*;
 
-    /// Both packs of `exact_u64`/`exact_u32` against the single-value decoders, on every
+    /// Every form of `exact_u64`/`exact_u32` (with `pext`, with `bzhi` only, portable) against the single-value decoders, on every
     /// length (valid, too long and too large) of arbitrary bytes ending in a stop byte.
     #[test]
     fn exact_decodes_like_the_single_decoders_with_and_without_pext() {
@@ -804,10 +892,12 @@ mod tests {
             // SAFETY: 16 readable bytes; BMI2 checked above.
             unsafe {
                 let at = bytes.as_ptr();
-                assert_eq!(exact_u64::<true>(at, len), want, "{bytes:x?}");
-                assert_eq!(exact_u64::<false>(at, len), want, "{bytes:x?}");
-                assert_eq!(exact_u32::<true>(at, len), want32, "{bytes:x?}");
-                assert_eq!(exact_u32::<false>(at, len), want32, "{bytes:x?}");
+                assert_eq!(exact_u64::<true, true>(at, len), want, "{bytes:x?}");
+                assert_eq!(exact_u64::<false, true>(at, len), want, "{bytes:x?}");
+                assert_eq!(exact_u64::<false, false>(at, len), want, "{bytes:x?}");
+                assert_eq!(exact_u32::<true, true>(at, len), want32, "{bytes:x?}");
+                assert_eq!(exact_u32::<false, true>(at, len), want32, "{bytes:x?}");
+                assert_eq!(exact_u32::<false, false>(at, len), want32, "{bytes:x?}");
             }
         }
     }
