@@ -825,7 +825,7 @@ macro_rules! kernels {
 }
 
 macro_rules! wide_kernels {
-    ($($name:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal, $wide:path, $exact:ident;)*) => {$(
+    ($($name:ident, $t:ty, $sink:ty, $one:path, $rest:path, $features:literal, $wide:path, $exact:ident, $pext:expr;)*) => {$(
         /// Batch decode at one level (see the module docs).
         ///
         /// # Safety
@@ -838,7 +838,7 @@ macro_rules! wide_kernels {
             // `$features` (BMI2 for `pext`). Closures, not function items, so they inline.
             // The `pext` choice is made once per call, not per value.
             unsafe {
-                if fast_pext() {
+                if $pext {
                     decode_body8::<$t, $sink>(input, count, out, |p, c| $wide(p, c),
                         |p, n| $exact::<true, true>(p, n), |b| $one(b), $rest)
                 } else {
@@ -855,11 +855,14 @@ kernels! {
     decode_u32_sse41, decode_body, u32, Sse41, decode_u32, decode_u32_scalar, "sse4.1,ssse3,popcnt", exact_u32;
 }
 
+// Every CPU with AVX-512 (Intel from Skylake-X, AMD from Zen 4) has a fast `pext`, so the
+// AVX-512 kernels carry only the `pext` form; AVX2 kernels check (AMD before Zen 3 runs it
+// as slow microcode).
 wide_kernels! {
-    decode_u64_avx2, u64, Avx2, decode_u64, decode_u64_scalar, "avx2,bmi1,bmi2,popcnt", wide_u64, exact_u64;
-    decode_u64_avx512, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2,popcnt", wide_u64, exact_u64;
-    decode_u32_avx2, u32, Avx2, decode_u32, decode_u32_scalar, "avx2,bmi1,bmi2,popcnt", wide_u32, exact_u32;
-    decode_u32_avx512, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2,popcnt", wide_u32, exact_u32;
+    decode_u64_avx2, u64, Avx2, decode_u64, decode_u64_scalar, "avx2,bmi1,bmi2,popcnt", wide_u64, exact_u64, fast_pext();
+    decode_u64_avx512, u64, Avx512, decode_u64, decode_u64_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2,popcnt", wide_u64, exact_u64, true;
+    decode_u32_avx2, u32, Avx2, decode_u32, decode_u32_scalar, "avx2,bmi1,bmi2,popcnt", wide_u32, exact_u32, fast_pext();
+    decode_u32_avx512, u32, Avx512, decode_u32, decode_u32_scalar, "avx512f,avx512bw,avx512vl,avx2,bmi1,bmi2,popcnt", wide_u32, exact_u32, true;
 }
 
 #[cfg(test)]
