@@ -5,8 +5,9 @@
 //! 12 bits index a table that says how to decode the varints that *end* in the first 12
 //! bytes: up to eight of at most 2 bytes (into 16-bit lanes) or up to four of at most 4 bytes
 //! (into 32-bit lanes), by one `pshufb`, then a few shifts and masks pack the 7-bit groups.
-//! A varint longer than 4 bytes (or anything invalid) goes to the scalar decoder for one
-//! value, which also produces every error. The loop runs only while 16 input bytes are
+//! A varint longer than 4 bytes starts a run of long values when the 64 bytes from it hold
+//! few varint ends (decoded as below); otherwise it, or anything invalid, goes to the scalar
+//! decoder for one value, which also produces every error. The loop runs only while 16 input bytes are
 //! readable and 16 output slots are reserved; the scalar loop finishes the rest.
 //!
 //! The AVX2 and AVX-512 levels take the continuation bits of 64 bytes at a time into one
@@ -325,7 +326,7 @@ unsafe fn decode_body8<T: Copy, S: Sink8<T>>(
 }
 
 /// A block with at most this many varint ends (an average length of 4 bytes or more) takes
-/// the value-by-value path of [`decode_body8`].
+/// the value-by-value path ([`sparse_block`]) at every level.
 const SPARSE_STOPS: u32 = 16;
 
 /// Decodes, value by value, every varint that ends in the 64-byte `block`, whose set bits in
